@@ -1,0 +1,327 @@
+"""Japanese (and English) email templates (R-NTF-1).
+
+Each template is a subject and a plain-text body per language, with `{placeholders}` filled from
+the context given to `enqueue_email` (`placeholders(name)` lists them). Every template also
+receives `{service_name}` and `{support_footer}`. Add new templates here; the key is the stable
+template name stored in the outbox. R-NTF-1's list maps to: registration_complete,
+email_verification, email_change_* (verification and change), password_reset, trial_ending,
+charge_succeeded (order), charge_failed, cancellation_confirmed, report_graded,
+question_answered, certificate_issued, report_reminder, invoice_issued, account_suspended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from string import Formatter
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    subject: dict[str, str]
+    body: dict[str, str]
+
+
+SERVICE_NAME = {"ja": "学びオンライン", "en": "Manabi Online"}
+FOOTER = {
+    "ja": "※このメールは送信専用アドレスから送信しています。\n学びオンライン事務局",
+    "en": "This message was sent from a send-only address.\nManabi Online support office",
+}
+
+TEMPLATES: dict[str, EmailTemplate] = {
+    # R-ID-1: registration completes by sending this email; it carries the verification link.
+    "registration_complete": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】会員登録完了のお知らせ",
+            "en": "[{service_name}] Your registration is complete",
+        },
+        body={
+            "ja": "{name} 様\n\n{service_name}への会員登録が完了しました。\n"
+            "以下のリンクからメールアドレスの確認をお願いいたします(有効期限: {expires_at})。\n\n{verify_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour registration with {service_name} is complete.\n"
+            "Please confirm your email address with the link below (valid until {expires_at}).\n\n{verify_url}\n\n{support_footer}",
+        },
+    ),
+    "email_verification": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】メールアドレスの確認",
+            "en": "[{service_name}] Confirm your email address",
+        },
+        body={
+            "ja": "{name} 様\n\n以下のリンクからメールアドレスの確認をお願いいたします(有効期限: {expires_at})。\n\n{verify_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nPlease confirm your email address (valid until {expires_at}).\n\n{verify_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ID-5
+    "password_reset": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】パスワード再設定のご案内",
+            "en": "[{service_name}] Reset your password",
+        },
+        body={
+            "ja": "{name} 様\n\nパスワード再設定のお申し込みを受け付けました。\n"
+            "以下のリンクから新しいパスワードを設定してください(有効期限: {expires_at}、1回のみ有効)。\n\n{reset_url}\n\n"
+            "お心当たりのない場合は、このメールを破棄してください。\n\n{support_footer}",
+            "en": "Dear {name},\n\nWe received a request to reset your password.\n"
+            "Set a new password with the link below (valid once, until {expires_at}).\n\n{reset_url}\n\n"
+            "If you did not ask for this, ignore this message.\n\n{support_footer}",
+        },
+    ),
+    "password_changed": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】パスワード変更のお知らせ",
+            "en": "[{service_name}] Your password was changed",
+        },
+        body={
+            "ja": "{name} 様\n\nパスワードが変更されました。すべての端末でログアウトしています。\n"
+            "お心当たりのない場合は、至急事務局までご連絡ください。\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour password was changed and every session was signed out.\n"
+            "If this was not you, contact us immediately.\n\n{support_footer}",
+        },
+    ),
+    # R-ID-6: sent to the new address.
+    "email_change_confirm": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】メールアドレス変更の確認",
+            "en": "[{service_name}] Confirm your new email address",
+        },
+        body={
+            "ja": "{name} 様\n\nメールアドレスの変更を受け付けました。以下のリンクから変更を確定してください"
+            "(有効期限: {expires_at})。\n\n{confirm_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nConfirm the change of your email address with the link below "
+            "(valid until {expires_at}).\n\n{confirm_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ID-6: the old address is told when a change is requested and when it is done.
+    "email_change_requested_notice": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】メールアドレス変更のお申し込み",
+            "en": "[{service_name}] An email change was requested",
+        },
+        body={
+            "ja": "{name} 様\n\nご登録のメールアドレスを別のアドレスへ変更するお申し込みがありました。\n"
+            "お心当たりのない場合は、パスワードを変更のうえ事務局までご連絡ください。\n\n{support_footer}",
+            "en": "Dear {name},\n\nSomeone asked to move your account to another email address.\n"
+            "If this was not you, change your password and contact us.\n\n{support_footer}",
+        },
+    ),
+    "email_changed_notice": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】メールアドレス変更完了のお知らせ",
+            "en": "[{service_name}] Your email address was changed",
+        },
+        body={
+            "ja": "{name} 様\n\nご登録のメールアドレスの変更が完了しました。今後のご連絡は新しいアドレスへお送りします。\n"
+            "お心当たりのない場合は、至急事務局までご連絡ください。\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour account's email address was changed; we will write to the new address from now on.\n"
+            "If this was not you, contact us immediately.\n\n{support_footer}",
+        },
+    ),
+    # R-ID-9
+    "account_suspended": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】会員資格停止のお知らせ",
+            "en": "[{service_name}] Your account was suspended",
+        },
+        body={
+            "ja": "{name} 様\n\n利用規約に基づき、会員資格を停止しました。\n理由: {reason}\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour account was suspended under the terms of use.\nReason: {reason}\n\n{support_footer}",
+        },
+    ),
+    "account_withdrawn": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】退会手続き完了のお知らせ",
+            "en": "[{service_name}] Your account was closed",
+        },
+        body={
+            "ja": "{name} 様\n\n退会の手続きが完了しました。これまでのご利用ありがとうございました。\n"
+            "再度ご利用の際は、あらためて会員登録をお願いいたします。\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour account was closed. Thank you for learning with us.\n"
+            "You are welcome to register again at any time.\n\n{support_footer}",
+        },
+    ),
+    # R-SUB-2 / R-NTF-1: "trial ends in 2 days"; no action needed to continue (R-SUB-3).
+    "trial_ending": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】無料体験期間終了のお知らせ",
+            "en": "[{service_name}] Your free trial ends soon",
+        },
+        body={
+            "ja": "{name} 様\n\n無料体験期間は {trial_ends_on} で終了します。\n"
+            "{first_charge_on} に月額料金 {amount_jpy}円(税込)をお支払い方法に請求し、"
+            "そのままご利用を続けられます。お手続きは不要です。\n\n"
+            "継続されない場合は、{trial_ends_on} までに以下から解約してください。料金は一切かかりません。\n\n"
+            "{manage_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour free trial ends on {trial_ends_on}.\n"
+            "On {first_charge_on} we will charge the monthly fee of JPY {amount_jpy} (tax included) "
+            "and your membership simply continues; nothing to do.\n\n"
+            "If you do not wish to continue, cancel by {trial_ends_on} below and nothing will be charged.\n\n"
+            "{manage_url}\n\n{support_footer}",
+        },
+    ),
+    # R-SUB-9: every charge creates an order; the order detail is the receipt (no 領収書).
+    "charge_succeeded": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】ご注文・お支払い完了のお知らせ(注文番号: {order_number})",
+            "en": "[{service_name}] Payment received (order {order_number})",
+        },
+        body={
+            "ja": "{name} 様\n\nお支払いが完了しました。\n\n"
+            "注文番号: {order_number}\n内容: {description}\nお支払い日: {charged_on}\n"
+            "金額: {amount_jpy}円(税込)\n\n"
+            "ご注文の詳細は以下からご確認いただけます(領収書は発行しておりません)。\n\n"
+            "{order_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nWe received your payment.\n\n"
+            "Order number: {order_number}\nItem: {description}\nPaid on: {charged_on}\n"
+            "Amount: JPY {amount_jpy} (tax included)\n\n"
+            "The order detail below serves as your record (no separate receipt is issued).\n\n"
+            "{order_url}\n\n{support_footer}",
+        },
+    ),
+    # R-SUB-7: a renewal charge failed; retries on days +1, +3, +7, access continues meanwhile.
+    "charge_failed": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】お支払いができませんでした",
+            "en": "[{service_name}] We could not charge your payment method",
+        },
+        body={
+            "ja": "{name} 様\n\n{charged_on} の月額料金 {amount_jpy}円(税込)のお支払いができませんでした。\n"
+            "{next_retry_on} に再度請求いたします。{access_until} までにお支払いが確認できない場合、"
+            "会員資格が終了します。\n\nお支払い方法をご確認ください。\n\n{payment_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nWe could not charge the monthly fee of JPY {amount_jpy} on {charged_on}.\n"
+            "We will try again on {next_retry_on}. If no payment succeeds by {access_until}, "
+            "your membership ends.\n\nPlease check your payment method.\n\n{payment_url}\n\n{support_footer}",
+        },
+    ),
+    # R-SUB-4, R-SUB-5, R-SUB-6
+    "cancellation_confirmed": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】解約手続き完了のお知らせ",
+            "en": "[{service_name}] Your cancellation is confirmed",
+        },
+        body={
+            "ja": "{name} 様\n\n解約のお手続きが完了しました。自動更新は行われません。\n"
+            "{access_until} まで引き続きご利用いただけます。\n\n"
+            "それまでの間は、以下から追加料金なしで継続に戻すことができます。\n\n{resume_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour cancellation is confirmed; your membership will not renew.\n"
+            "You keep access through {access_until}.\n\n"
+            "Until then you can resume at no extra charge below.\n\n{resume_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-6: an essay report was graded (the grader's identity is never shown, R-ENR-14).
+    "report_graded": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】レポート採点結果のお知らせ",
+            "en": "[{service_name}] Your report was graded",
+        },
+        body={
+            "ja": "{name} 様\n\n「{course_title}」の「{unit_title}」の採点が完了しました。\n"
+            "得点: {score}点\n\n詳細は以下からご確認ください。\n\n{report_url}\n\n{support_footer}",
+            "en": 'Dear {name},\n\nYour report "{unit_title}" in "{course_title}" was graded.\n'
+            "Score: {score}\n\nSee the details below.\n\n{report_url}\n\n{support_footer}",
+        },
+    ),
+    # R-QST-8
+    "question_answered": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】ご質問への回答のお知らせ",
+            "en": "[{service_name}] Your question was answered",
+        },
+        body={
+            "ja": "{name} 様\n\nご質問「{question_title}」に回答いたしました。\n"
+            "以下からご確認ください。\n\n{question_url}\n\n{support_footer}",
+            "en": 'Dear {name},\n\nYour question "{question_title}" has an answer.\n'
+            "Read it below.\n\n{question_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-13: {certificate_title} is 修了証書 / 優秀修了証書 (or Certificate of completion / excellence).
+    "certificate_issued": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】{certificate_title}発行のお知らせ",
+            "en": "[{service_name}] Your {certificate_title} is ready",
+        },
+        body={
+            "ja": "{name} 様\n\n「{course_title}」の{certificate_title}を発行しました。\n"
+            "証書番号: {certificate_number}\n\n以下からダウンロードいただけます。\n\n"
+            "{certificate_url}\n\n{support_footer}",
+            "en": 'Dear {name},\n\nYour {certificate_title} for "{course_title}" was issued.\n'
+            "Certificate number: {certificate_number}\n\nDownload it below.\n\n"
+            "{certificate_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-18: monthly, to learners with unsubmitted units (レポート提出促進案内).
+    "report_reminder": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】レポート提出のご案内",
+            "en": "[{service_name}] Reports waiting for you",
+        },
+        body={
+            "ja": "{name} 様\n\n「{course_title}」で未提出のレポートが {unsubmitted_count} 件あります。\n"
+            "在籍期間は {enrollment_ends_on} までです。期限を過ぎると提出できませんので、"
+            "計画的な提出をお願いいたします。\n\n{reports_url}\n\n{support_footer}",
+            "en": 'Dear {name},\n\nYou have {unsubmitted_count} report(s) not yet submitted in "{course_title}".\n'
+            "Your enrollment ends on {enrollment_ends_on}; reports cannot be submitted after that.\n\n"
+            "{reports_url}\n\n{support_footer}",
+        },
+    ),
+    # R-B2B-8: monthly invoice to an organization, due at month end.
+    "invoice_issued": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】{billing_month}分 ご請求書発行のお知らせ",
+            "en": "[{service_name}] Your invoice for {billing_month}",
+        },
+        body={
+            "ja": "{organization_name}\n{name} 様\n\n{billing_month}分のご請求書を発行しました。\n\n"
+            "請求書番号: {invoice_number}\nご請求金額: {total_jpy}円(税込)\nお支払期限: {due_on}\n\n"
+            "以下からご確認ください。\n\n{invoice_url}\n\n{support_footer}",
+            "en": "{organization_name}\nDear {name},\n\nYour invoice for {billing_month} is ready.\n\n"
+            "Invoice number: {invoice_number}\nAmount due: JPY {total_jpy} (tax included)\nDue on: {due_on}\n\n"
+            "View it below.\n\n{invoice_url}\n\n{support_footer}",
+        },
+    ),
+}
+
+
+class UnknownTemplate(KeyError):
+    pass
+
+
+class MissingPlaceholder(KeyError):
+    """The context lacks a value the template needs (a bug in the caller, caught before commit)."""
+
+
+# Filled by `render` itself; callers never pass these.
+BUILTIN_PLACEHOLDERS = frozenset({"service_name", "support_footer"})
+
+
+def placeholders(template: str) -> frozenset[str]:
+    """Every `{name}` the template uses in any language, besides the built-in ones."""
+    spec = TEMPLATES[template]
+    texts = [*spec.subject.values(), *spec.body.values()]
+    names = {
+        field.split(".")[0].split("[")[0]
+        for text in texts
+        for _, field, _, _ in Formatter().parse(text)
+        if field
+    }
+    return frozenset(names - BUILTIN_PLACEHOLDERS)
+
+
+def render(template: str, locale: str, context: dict[str, object]) -> tuple[str, str]:
+    """Return (subject, body) for a template in `ja` or `en` (anything else falls back to `ja`).
+
+    Values are inserted as text: format numbers and dates before (e.g. `f"{980:,}"`, JST dates).
+    """
+    try:
+        spec = TEMPLATES[template]
+    except KeyError as error:
+        raise UnknownTemplate(template) from error
+    language = locale if locale in spec.subject else "ja"
+    values = {"service_name": SERVICE_NAME[language], "support_footer": FOOTER[language], **context}
+    try:
+        subject = spec.subject[language].format(**values)
+        body = spec.body[language].format(**values)
+    except KeyError as error:
+        missing = sorted(placeholders(template) - values.keys())
+        raise MissingPlaceholder(f"{template}: missing {', '.join(missing)}") from error
+    # A subject is one header line: a value carrying a line break must not inject headers.
+    return " ".join(subject.split()), body
