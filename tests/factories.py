@@ -9,7 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.kit import security
-from app.models import AccountStatus, AuthSession, Organization, Role, User
+from app.models import (
+    AccountStatus,
+    AuthSession,
+    Course,
+    CourseKind,
+    CourseProgram,
+    EntitlementGrant,
+    GrantScope,
+    GrantSource,
+    Lesson,
+    LessonKind,
+    Organization,
+    Role,
+    User,
+)
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _password_hash_cache: dict[str, str] = {}
@@ -84,3 +98,76 @@ async def bearer_for(
         ttl=timedelta(minutes=settings.access_token_ttl_minutes),
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+async def make_course(
+    session: AsyncSession,
+    *,
+    title: str = "労務管理の基礎",
+    kind: CourseKind = CourseKind.course,
+    program: CourseProgram = CourseProgram.membership,
+    is_membership_content: bool = True,
+    is_published: bool = True,
+    position: int = 0,
+    lessons: int = 0,
+) -> Course:
+    """A course with `lessons` video lessons at positions 0..lessons-1."""
+    course = Course(
+        id=uuid.uuid4(),
+        slug=f"course-{uuid.uuid4().hex[:12]}",
+        kind=kind,
+        program=program,
+        title=title,
+        summary="",
+        description="",
+        keywords="",
+        search_text=title.lower(),
+        is_membership_content=is_membership_content,
+        is_published=is_published,
+        published_at=datetime.now(UTC) if is_published else None,
+        position=position,
+    )
+    session.add(course)
+    for index in range(lessons):
+        session.add(
+            Lesson(
+                id=uuid.uuid4(),
+                course_id=course.id,
+                position=index,
+                kind=LessonKind.video,
+                title=f"第{index + 1}回",
+                description="",
+                video_asset_id=f"asset-{uuid.uuid4().hex[:8]}",
+                duration_seconds=600,
+            )
+        )
+    await session.flush()
+    return course
+
+
+async def make_grant(
+    session: AsyncSession,
+    user: User,
+    *,
+    scope: GrantScope = GrantScope.membership,
+    course_id: uuid.UUID | None = None,
+    content_set_id: uuid.UUID | None = None,
+    source: GrantSource = GrantSource.staff,
+    source_ref: str | None = None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+) -> EntitlementGrant:
+    grant = EntitlementGrant(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        scope=scope,
+        course_id=course_id,
+        content_set_id=content_set_id,
+        source=source,
+        source_ref=source_ref,
+        valid_from=valid_from or datetime(2000, 1, 1, tzinfo=UTC),
+        valid_until=valid_until,
+    )
+    session.add(grant)
+    await session.flush()
+    return grant

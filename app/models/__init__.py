@@ -4,7 +4,15 @@ from app.models.account_token import AccountToken, AccountTokenPurpose
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import Base, Model
+from app.models.content import Course, CourseKind, CourseProgram, Lesson, LessonKind
 from app.models.customer import CustomerRecord
+from app.models.entitlement import (
+    ContentSet,
+    ContentSetCourse,
+    EntitlementGrant,
+    GrantScope,
+    GrantSource,
+)
 from app.models.platform import EmailOutbox, EmailStatus, IdempotencyRecord, TestClockState
 from app.models.security_record import LoginFailure, RateLimitWindow
 from app.models.session import AuthSession, RefreshToken
@@ -19,10 +27,20 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "ContentSet",
+    "ContentSetCourse",
+    "Course",
+    "CourseKind",
+    "CourseProgram",
     "CustomerRecord",
     "EmailOutbox",
     "EmailStatus",
+    "EntitlementGrant",
+    "GrantScope",
+    "GrantSource",
     "IdempotencyRecord",
+    "Lesson",
+    "LessonKind",
     "LoginFailure",
     "Model",
     "Organization",
