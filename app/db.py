@@ -67,3 +67,30 @@ get_session = _request_session
 """The request's session. Use the `DbSession` alias in signatures."""
 
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for hot read-only endpoints: autocommit, so a read costs its query and nothing
+    else (no BEGIN / COMMIT round trips). Shares the engine's pool."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        expire_on_commit=False,
+        autoflush=False,
+    )
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] | None = getattr(
+        request.app.state, "read_sessionmaker", None
+    )
+    # Tests install one sessionmaker bound to their rolled-back transaction; reads use it too.
+    session = (maker or request.app.state.sessionmaker)()
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+"""A read-only session for hot GET endpoints (lesson page, catalog). Never write through it:
+each statement commits on its own. Everything else uses `DbSession`."""

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from app.api import api_router
 from app.config import Settings, get_settings
-from app.db import create_engine, create_sessionmaker
+from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.kit.problems import Problem, install_problem_handlers
 from app.ops.logging import configure_logging
 from app.ops.middleware import install_middleware
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine = create_engine(settings)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
+            app.state.read_sessionmaker = create_read_sessionmaker(engine)
             try:
                 yield
             finally:
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessionmaker = None
+    app.state.read_sessionmaker = None
     install_middleware(app, settings)
     install_problem_handlers(app)
     app.include_router(ops_router)
