@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run stop worker test check lint typecheck openapi openapi-check migrate seed clean
+.PHONY: install run stop worker test check lint typecheck openapi openapi-check migrate seed bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m pip install --quiet --user virtualenv && $(PYTHON) -m virtualenv $(VENV); }
@@ -37,8 +37,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests scripts migrations
-	$(BIN)/ruff format --check app tests scripts migrations
+	$(BIN)/ruff check app tests scripts migrations bench
+	$(BIN)/ruff format --check app tests scripts migrations bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app
@@ -48,6 +48,12 @@ openapi: $(STAMP)
 
 openapi-check: $(STAMP)
 	$(BIN)/python scripts/export_openapi.py check
+
+## make bench: load benchmark — the app against a bare FastAPI + asyncpg ceiling, as ratios.
+## Embedded PostgreSQL under .benchdb/ (unless DATABASE_URL is set), wrk installed if missing.
+## ~5 minutes on 2 cores the first time; BENCH_ARGS="--quick" for a small dataset, short runs.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## make check: what CI and a reviewer expect before a commit.
 check: lint typecheck test openapi-check

@@ -11,13 +11,29 @@ def api_router(settings: Settings) -> APIRouter:
     from app.audit.router import router as audit_router
     from app.auth.admin_router import router as auth_admin_router
     from app.auth.router import router as auth_router
+    from app.content.router import router as content_router
     from app.dev.mail_router import router as dev_mail_router
     from app.dev.router import router as dev_router
+    from app.entitlements.router import router as entitlements_router
+    from app.events.admin_router import router as events_admin_router
+    from app.events.router import router as events_router
+    from app.media.admin_router import router as media_admin_router
+    from app.media.router import router as media_router
+    from app.progress.router import api_router as progress_router
 
     router = APIRouter(prefix="/api/v1")
+    # Routes match in order, one by one: the hot member paths (lesson page, progress events,
+    # catalog) come first so they are found after the fewest comparisons (bench/).
+    router.include_router(content_router)
+    router.include_router(progress_router())
     router.include_router(auth_router)
     router.include_router(auth_admin_router)
     router.include_router(audit_router)
+    router.include_router(entitlements_router)
+    router.include_router(events_router)
+    router.include_router(events_admin_router)
+    router.include_router(media_router)
+    router.include_router(media_admin_router)
     if settings.clock_is_adjustable:
         router.include_router(dev_router)
         router.include_router(dev_mail_router)

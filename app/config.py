@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # Development defaults for secrets. Production refuses to run with any of them.
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"
 DEV_SIGNING_KEY = "dev-only-signing-key-change-me-0123456789abcd"
+# Well-known example/dev object-storage secrets (AWS docs, MinIO): never acceptable in production.
+DEV_S3_SECRETS = frozenset({"minioadmin", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})
 
 
 class Environment(StrEnum):
@@ -38,8 +40,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "MANABI_DATABASE_URL")
     )
-    database_pool_size: int = 10
-    database_max_overflow: int = 10
+    # A steady pool: overflow connections are opened and closed per request under sustained
+    # load (measured in bench/: connect + close dominated the tail), so none by default.
+    database_pool_size: int = 20
+    database_max_overflow: int = 0
+    # Plain asyncpg connections for the hottest reads (app.db.HotConnection), per worker.
+    database_hot_pool_size: int = 10
 
     # Secrets.
     secret_key: str = DEV_SECRET_KEY  # signs access tokens (HS256)
@@ -79,6 +85,24 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "Manabi <no-reply@manabi.example>"
     email_max_attempts: int = 8
+
+    # Progress (R-PRG-1): share of a video's length that must be watched to complete it.
+    video_completion_ratio: float = Field(default=0.9, gt=0, le=1)
+
+    # Media: materials, tools, video (R-CON-2, R-CON-3, R-CON-4). `local` keeps files under
+    # `media_root` (one machine or a shared volume); `s3` uses any S3-compatible bucket.
+    media_storage: Literal["local", "s3"] = "local"
+    media_root: str = ".devmedia"
+    media_s3_bucket: str | None = None
+    media_s3_endpoint_url: str | None = None  # unset: AWS (virtual-hosted); set: path-style
+    media_s3_region: str = "ap-northeast-1"
+    media_s3_access_key_id: str | None = None
+    media_s3_secret_access_key: str | None = None
+    media_max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)  # materials and tools
+    media_max_video_bytes: int = Field(default=2 * 1024**3, ge=1)  # local video assets (dev)
+    # Link lifetimes; a presigned S3 URL may live at most 7 days.
+    media_download_link_ttl_seconds: int = Field(default=300, ge=1, le=604_800)
+    media_playback_url_ttl_seconds: int = Field(default=600, ge=1, le=604_800)
 
     # Development-only switches.
     test_clock_enabled: bool = True  # the /api/v1/dev/clock endpoints (never in production)
@@ -120,6 +144,14 @@ class Settings(BaseSettings):
             problems.append("DATABASE_URL must be set")
         if self.test_clock_enabled:
             problems.append("MANABI_TEST_CLOCK_ENABLED must be false in production")
+        if self.media_storage == "s3":
+            if not self.media_s3_bucket or not self.media_s3_access_key_id:
+                problems.append(
+                    "MANABI_MEDIA_S3_BUCKET and MANABI_MEDIA_S3_ACCESS_KEY_ID must be set"
+                )
+            secret = self.media_s3_secret_access_key
+            if not secret or secret in DEV_S3_SECRETS:
+                problems.append("MANABI_MEDIA_S3_SECRET_ACCESS_KEY must be set to the real secret")
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Request
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -34,7 +36,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip on every checkout (measured in bench/). A
+        # connection that died (database restart, failover) fails its one statement, SQLAlchemy
+        # invalidates it, and the pool opens a fresh one; recycling bounds idle-connection age.
+        pool_recycle=1800,
         connect_args={"server_settings": {"application_name": "manabi", "timezone": "UTC"}},
     )
 
@@ -94,3 +99,39 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 """A read-only session for hot GET endpoints (lesson page, catalog). Never write through it:
 each statement commits on its own. Everything else uses `DbSession`."""
+
+
+async def create_hot_pool(settings: Settings) -> asyncpg.Pool:
+    """A plain asyncpg pool for the hottest reads (`HotConnection`): no ORM session, no
+    transaction, statements prepared once per connection (`app.kit.hot_query`)."""
+    assert settings.database_url
+    dsn = make_url(settings.database_url).set(drivername="postgresql")
+    return await asyncpg.create_pool(
+        dsn.render_as_string(hide_password=False),
+        min_size=1,
+        max_size=settings.database_hot_pool_size,
+        server_settings={"application_name": "manabi-hot", "timezone": "UTC"},
+    )
+
+
+async def _hot_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    pool: asyncpg.Pool | None = getattr(request.app.state, "hot_pool", None)
+    if pool is not None:
+        async with pool.acquire() as connection:
+            yield connection
+        return
+    # Tests install one sessionmaker bound to their rolled-back transaction: use its connection.
+    session = request.app.state.sessionmaker()
+    try:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert isinstance(driver, asyncpg.Connection)
+        yield driver
+    finally:
+        await session.close()
+
+
+HotConnection = Annotated[asyncpg.Connection, Depends(_hot_connection, scope="function")]
+"""An asyncpg connection in autocommit mode for the hottest GET endpoints (lesson page): run
+`HotQuery`s on it, never writes. Everything else uses `DbSession`."""

@@ -9,7 +9,12 @@ from fastapi import FastAPI
 
 from app.api import api_router
 from app.config import Settings, get_settings
-from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
+from app.db import (
+    create_engine,
+    create_hot_pool,
+    create_read_sessionmaker,
+    create_sessionmaker,
+)
 from app.kit.problems import Problem, install_problem_handlers
 from app.ops.logging import configure_logging
 from app.ops.middleware import install_middleware
@@ -41,9 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
             app.state.read_sessionmaker = create_read_sessionmaker(engine)
+            app.state.hot_pool = await create_hot_pool(settings)
             try:
                 yield
             finally:
+                await app.state.hot_pool.close()
                 await engine.dispose()
         else:
             yield
@@ -53,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's built-in OpenTelemetry hooks probe the tracer/meter providers on every
+        # request (measured in bench/); Manabi exports Prometheus metrics of its own.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url="/redoc" if settings.docs_enabled else None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
@@ -60,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessionmaker = None
     app.state.read_sessionmaker = None
+    app.state.hot_pool = None
     install_middleware(app, settings)
     install_problem_handlers(app)
     app.include_router(ops_router)

@@ -47,7 +47,12 @@ from app.db import create_engine, create_sessionmaker
 logger = logging.getLogger(__name__)
 
 # Every domain's tasks module. Add yours here (e.g. "app.payments.tasks", "app.reports.tasks").
-TASK_MODULES: tuple[str, ...] = ("app.notifications.tasks", "app.ops.tasks")
+TASK_MODULES: tuple[str, ...] = (
+    "app.notifications.tasks",
+    "app.ops.tasks",
+    "app.media.tasks",
+    "app.progress.tasks",
+)
 
 # Query parameters of an asyncpg/SQLAlchemy URL that libpq does not know (dropped), and those it
 # spells differently (renamed).

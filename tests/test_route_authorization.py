@@ -32,7 +32,17 @@ PUBLIC_OPERATIONS = {
     "auth_request_password_reset",
     "auth_confirm_password_reset",
     "auth_confirm_email_change",
+    "auth_request_rejoin",
+    "auth_confirm_rejoin",
     "auth_get_terms",
+    # Signed links (R-CON-2, R-CON-3): the token authenticates; browsers send no header.
+    "media_download_file",
+    "media_stream_video",
+    "content_list_courses",  # the public catalog (R-CON-7)
+    "content_get_course",
+    "content_get_course_by_slug",
+    "events_list_events",  # public like the catalog; never carries join links (R-CON-6)
+    "events_get_event",  # public; the join link only for the caller's confirmed registration
 }
 
 

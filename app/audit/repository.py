@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.audit import AuditEvent
 
@@ -34,3 +35,19 @@ def audit_events_statement(
     if occurred_to is not None:
         statement = statement.where(AuditEvent.occurred_at < occurred_to)
     return statement
+
+
+async def latest_event(
+    session: AsyncSession, *, action: str, target_type: str, target_id: str
+) -> AuditEvent | None:
+    """The most recent event of `action` on one target (served by ix_audit_event_target)."""
+    return await session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.target_type == target_type,
+            AuditEvent.target_id == target_id,
+            AuditEvent.action == action,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )

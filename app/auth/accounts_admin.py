@@ -8,9 +8,11 @@ Authorization beyond "staff or admin" lives here, not in routers:
 - no role change leaves the platform without an active admin (`LastAdmin`); the active admins are
   locked while counting, so two admins demoting each other at once cannot both succeed.
 
-Suspension and withdrawal end every session at once: the account's `session_epoch` is bumped
-(access tokens carry the epoch they were issued under, so they die immediately) and its login
-sessions are revoked (their refresh tokens die too). A role change needs no such step: the
+Status changes themselves (what a suspension, reinstatement or withdrawal does: sessions, emailed
+links, email, audit) live in `app.auth.service.account_status`, shared with the member's own
+withdrawal. Suspension and withdrawal end every session at once: the account's `session_epoch`
+is bumped (access tokens carry the epoch they were issued under, so they die immediately) and its
+login sessions are revoked (their refresh tokens die too). A role change needs no such step: the
 authenticator reads the role from the database on every request.
 
 Accounts an admin creates get a random initial password, returned once in the response: the
@@ -23,29 +25,26 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import AuditAction, record_audit_event
 from app.auth.errors import (
-    AccountStatusConflict,
     CannotActOnSelf,
-    EmailInUse,
+    EmailAlreadyRegistered,
     LastAdmin,
     OrgAdminNeedsOrganization,
     OrganizationNotFound,
     TargetRequiresAdmin,
     UserNotFound,
 )
+from app.auth.service import account_status
+from app.config import Settings
 from app.kit import security
 from app.kit.normalize import normalize_customer_number, normalize_email
 from app.kit.request_context import ClientInfo
-from app.models.session import AuthSession
 from app.models.user import AccountStatus, Organization, Role, User
-from app.notifications.service import enqueue_email
-
-# Not yet members of `AuditAction` (app/audit/service.py); stable names all the same.
 
 INITIAL_PASSWORD_BYTES = 12  # 16 URL-safe characters, ~96 bits
 
@@ -85,7 +84,8 @@ def users_statement(
 async def get_user(session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False) -> User:
     statement = select(User).where(User.id == user_id)
     if for_update:
-        statement = statement.with_for_update()
+        # Re-read under the lock: the identity map may hold the caller's own (stale) row.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     user = await session.scalar(statement)
     if user is None:
         raise UserNotFound()
@@ -133,7 +133,7 @@ async def create_user(
         async with session.begin_nested():
             session.add(user)
     except IntegrityError as error:
-        raise EmailInUse() from error
+        raise EmailAlreadyRegistered() from error
     await record_audit_event(
         session,
         action=AuditAction.created,
@@ -157,15 +157,6 @@ def _check_may_act_on(actor: User, target: User) -> None:
         raise TargetRequiresAdmin()
 
 
-async def _end_all_sessions(session: AsyncSession, user: User, *, now: datetime, why: str) -> None:
-    user.session_epoch += 1
-    await session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason=why)
-    )
-
-
 async def suspend_user(
     session: AsyncSession,
     *,
@@ -178,30 +169,8 @@ async def suspend_user(
     """R-ID-9: suspend for a rule violation; sessions end at once; the member is emailed."""
     user = await get_user(session, user_id, for_update=True)
     _check_may_act_on(actor, user)
-    if user.status is not AccountStatus.active:
-        raise AccountStatusConflict(status=user.status.value)
-    user.status = AccountStatus.suspended
-    user.status_reason = reason
-    user.status_changed_at = now
-    await _end_all_sessions(session, user, now=now, why="account_suspended")
-    await enqueue_email(
-        session,
-        to_address=user.email,
-        template="account_suspended",
-        context={"name": user.name, "reason": reason},
-        now=now,
-        locale=user.locale,
-        user_id=user.id,
-    )
-    await record_audit_event(
-        session,
-        action=AuditAction.suspended,
-        now=now,
-        actor_user_id=actor.id,
-        target_type="user",
-        target_id=user.id,
-        client=client,
-        data={"reason": reason},
+    await account_status.suspend_account(
+        session, user, actor=actor, reason=reason, now=now, client=client
     )
     return user
 
@@ -212,22 +181,7 @@ async def reinstate_user(
     """Lift a suspension. The member signs in again; old sessions stay revoked."""
     user = await get_user(session, user_id, for_update=True)
     _check_may_act_on(actor, user)
-    if user.status is not AccountStatus.suspended:
-        raise AccountStatusConflict(status=user.status.value)
-    previous_reason = user.status_reason
-    user.status = AccountStatus.active
-    user.status_reason = None
-    user.status_changed_at = now
-    await record_audit_event(
-        session,
-        action=AuditAction.reinstated,
-        now=now,
-        actor_user_id=actor.id,
-        target_type="user",
-        target_id=user.id,
-        client=client,
-        data={"suspension_reason": previous_reason},
-    )
+    await account_status.reinstate_account(session, user, actor=actor, now=now, client=client)
     return user
 
 
@@ -239,35 +193,13 @@ async def withdraw_user(
     reason: str,
     now: datetime,
     client: ClientInfo,
+    settings: Settings,
 ) -> User:
     """R-ID-9 退会 on the member's behalf (e.g. a request by post or phone); sessions end."""
     user = await get_user(session, user_id, for_update=True)
     _check_may_act_on(actor, user)
-    if user.status is AccountStatus.withdrawn:
-        raise AccountStatusConflict(status=user.status.value)
-    previous_status = user.status
-    user.status = AccountStatus.withdrawn
-    user.status_reason = reason
-    user.status_changed_at = now
-    await _end_all_sessions(session, user, now=now, why="account_withdrawn")
-    await enqueue_email(
-        session,
-        to_address=user.email,
-        template="account_withdrawn",
-        context={"name": user.name},
-        now=now,
-        locale=user.locale,
-        user_id=user.id,
-    )
-    await record_audit_event(
-        session,
-        action=AuditAction.withdrawn,
-        now=now,
-        actor_user_id=actor.id,
-        target_type="user",
-        target_id=user.id,
-        client=client,
-        data={"reason": reason, "previous_status": previous_status.value},
+    await account_status.withdraw_account(
+        session, user, actor=actor, reason=reason, now=now, client=client, settings=settings
     )
     return user
 

@@ -48,7 +48,7 @@ from app.auth.errors import (
     CustomerImportInvalid,
     CustomerImportTooLarge,
     CustomerImportUnreadable,
-    EmailInUse,
+    EmailAlreadyRegistered,
     LastAdmin,
     OrgAdminNeedsOrganization,
     OrganizationNotFound,
@@ -58,6 +58,7 @@ from app.auth.errors import (
     TermsVersionExists,
     UserNotFound,
 )
+from app.auth.me_router import AppSettings
 from app.auth.partner_router import router as organization_router
 from app.db import DbSession
 from app.kit.clock import Now
@@ -134,7 +135,7 @@ async def list_users(
     "through another channel (R-B2B-1 reports initial passwords the same way). Members register "
     "themselves (R-ID-1, R-ID-2). An org_admin needs an organization. Audited (R-ID-12).",
     status_code=201,
-    responses=created(EmailInUse, OrganizationNotFound, OrgAdminNeedsOrganization),
+    responses=created(EmailAlreadyRegistered, OrganizationNotFound, OrgAdminNeedsOrganization),
 )
 async def create_user(
     body: UserCreate,
@@ -207,9 +208,9 @@ async def update_user(
     "/users/{user_id}/suspension",
     operation_id="admin_suspend_user",
     summary="Suspend an account for a rule violation",
-    description="Staff (an admin account: admin only; never your own). Every session ends at once "
-    "and login is refused; the member is emailed the reason; audited with the reason "
-    "(R-ID-9, R-ID-12).",
+    description="Staff (an admin account: admin only; never your own). Every session and every "
+    "emailed link ends at once and login is refused; the member is emailed the reason; audited "
+    "with the reason (R-ID-9, R-ID-12).",
     responses=problems(UserNotFound, CannotActOnSelf, TargetRequiresAdmin, AccountStatusConflict),
 )
 async def suspend_user(
@@ -252,8 +253,10 @@ async def reinstate_user(
     "/users/{user_id}/withdrawal",
     operation_id="admin_withdraw_user",
     summary="Withdraw (退会) an account on the member's behalf",
-    description="Staff (an admin account: admin only; never your own). Every session ends at "
-    "once; the member is emailed; audited with the reason (R-ID-9, R-ID-12).",
+    description="Staff (an admin account: admin only; never your own). Every session and every "
+    "emailed link ends at once; the member is emailed (an individual member with the way back: "
+    "the rejoin flow); audited with the reason and the previous status (R-ID-9, R-ID-12). A "
+    "suspended account withdrawn this way cannot rejoin online (seed 002 総則第9条第1項).",
     responses=problems(UserNotFound, CannotActOnSelf, TargetRequiresAdmin, AccountStatusConflict),
 )
 async def withdraw_user(
@@ -263,6 +266,7 @@ async def withdraw_user(
     session: DbSession,
     now: Now,
     client: Client,
+    settings: AppSettings,
 ) -> AdminUser:
     user = await accounts_admin.withdraw_user(
         session,
@@ -271,6 +275,7 @@ async def withdraw_user(
         reason=body.reason,
         now=now,
         client=client,
+        settings=settings,
     )
     return AdminUser.model_validate(user)
 

@@ -22,6 +22,7 @@ from typing import Literal
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.api_keys import authenticate_api_key
 from app.auth.errors import (
@@ -147,6 +148,13 @@ async def _authenticate_person(
         )
     except security.InvalidAccessToken as error:
         raise InvalidAccessToken() from error
+    return await check_login_session(session, claims, now)
+
+
+async def check_login_session(
+    session: AsyncSession, claims: security.AccessClaims, now: datetime
+) -> Subject:
+    """The token's login session is live and its account active: the person, or a problem."""
     row = (
         await session.execute(
             select(User, AuthSession.revoked_at, AuthSession.expires_at)

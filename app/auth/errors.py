@@ -143,14 +143,6 @@ class LastAdmin(Conflict):
     }
 
 
-class EmailInUse(Conflict):
-    type = "email-in-use"
-    title = {
-        "ja": "このメールアドレスは既に使われています",
-        "en": "This email address is already in use",
-    }
-
-
 class OrgAdminNeedsOrganization(ValidationFailed):
     type = "org-admin-needs-organization"
     title = {
@@ -218,14 +210,34 @@ class CustomerImportTooLarge(ProblemError):
 
 
 class EmailAlreadyRegistered(Conflict):
+    """One account per address, whatever its state: registration, student registration, email
+    change and accounts created by an admin all answer this one type."""
+
     type = "email-already-registered"
     title = {
         "ja": "このメールアドレスは既に登録されています",
         "en": "This email address is already registered",
     }
     detail = {
-        "ja": "ログインするか、パスワードをお忘れの場合は再設定してください。",
-        "en": "Log in, or reset your password if you have forgotten it.",
+        "ja": "ご本人のアカウントであれば、ログインするか、パスワードをお忘れの場合は再設定してください。",
+        "en": "If the account is yours, log in, or reset your password if you have forgotten it.",
+    }
+
+
+class RejoinRequired(Conflict):
+    """The address (or customer number) belongs to a withdrawn account that may come back: the
+    client should offer the rejoin flow (POST /auth/rejoin) instead of a new registration."""
+
+    type = "rejoin-required"
+    title = {
+        "ja": "退会済みのアカウントがあります",
+        "en": "You have a closed account",
+    }
+    detail = {
+        "ja": "再入会のお手続きをすると、以前のアカウントをこれまでの学習履歴とともに再びご利用いただけます。"
+        "以前のアカウントのメールアドレスで再入会をお申し込みいただくと、そのアドレスにお手続きのご案内をお送りします。",
+        "en": "Rejoin to use your previous account again, with your learning history: ask to "
+        "rejoin with that account's email address and we will email it a link.",
     }
 
 
@@ -394,6 +406,18 @@ class VerificationTokenInvalid(BadRequest):
     detail = {
         "ja": "有効期限切れか使用済みです。ログイン後に確認メールを再送してください。",
         "en": "It expired or was already used. Log in and ask for a new one.",
+    }
+
+
+class RejoinTokenInvalid(BadRequest):
+    type = "rejoin-token-invalid"
+    title = {
+        "ja": "再入会のリンクが無効です",
+        "en": "The rejoin link is not valid",
+    }
+    detail = {
+        "ja": "有効期限切れか使用済みです。もう一度再入会をお申し込みください。",
+        "en": "It expired or was already used. Ask to rejoin again.",
     }
 
 

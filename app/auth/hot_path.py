@@ -3,41 +3,44 @@
 `Authenticator` (app/auth/authenticator.py) checks the login session with one query before the
 endpoint runs; that is right for most endpoints. The platform's hottest reads (the lesson page)
 would then pay two round trips plus BEGIN/COMMIT. Here the JWT is verified in memory
-(`CurrentClaims`), and the endpoint's own statement carries `live_role_column(claims, now)`
-as one more selected column. Only when that column comes back NULL (revoked session, bumped
-epoch, changed role, suspended account) does `refuse` run the full check to raise the precise
-problem — the same answers `Authenticator` gives, so clients see no difference.
+(`CurrentClaims`), and the endpoint's own statement selects `live_role_column(...)` as one more
+column: the account's current role while the token's login session and account are good, NULL
+otherwise. Only on NULL (or no row at all) does the endpoint call `confirm`, which runs the
+full check and raises the precise problem — the same answers `Authenticator` gives, so clients
+see no difference.
 
-Use with `ReadSession` and `ReadNow`, for GET endpoints of people (not partner keys).
+Use with `HotConnection` and `ReadNow`, for GET endpoints of people (not partner keys).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, NoReturn
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import ScalarSelect, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.authenticator import _authenticate_person, bearer_scheme
+from app.auth.authenticator import bearer_scheme, check_login_session
 from app.auth.errors import InvalidAccessToken, NotAuthenticated
 from app.config import Settings
-from app.db import ReadSession
 from app.kit import security
-from app.kit.clock import read_now
+from app.kit.clock import read_now, system_now
 from app.models.session import AuthSession
 from app.models.user import AccountStatus, Role, User
 
 
-async def _read_now(request: Request, session: ReadSession) -> datetime:
+async def _read_now(request: Request) -> datetime:
     settings: Settings = request.app.state.settings
-    return await read_now(session, settings)
+    if not settings.clock_is_adjustable:
+        return system_now()
+    async with request.app.state.sessionmaker() as session:
+        return await read_now(session, settings)
 
 
 ReadNow = Annotated[datetime, Depends(_read_now)]
-"""The request's "now", read through the `ReadSession` (no query in production)."""
+"""The request's "now" without a request session: the system clock in production; outside
+production the adjustable clock, read through a short session of its own."""
 
 
 async def _claims(
@@ -61,22 +64,22 @@ async def _claims(
 
 
 CurrentClaims = Annotated[security.AccessClaims, Depends(_claims)]
-"""A verified access token whose login session is still to be checked by the endpoint's query."""
+"""A verified access token whose login session the endpoint's own query still checks."""
 
 
-def live_role_column(claims: security.AccessClaims, now: datetime) -> ScalarSelect[Role]:
-    """The account's current role when the token's login session and account are still good
-    (what `Authenticator` checks), else NULL — a column to select beside the endpoint's data.
+def live_role_column(*, session_id: Any, user_id: Any, epoch: Any, now: Any) -> ScalarSelect[Role]:
+    """The account's current role when the login session and account are good (what
+    `Authenticator` checks), else NULL. Arguments are values or `bindparam`s (HotQuery).
     The role is read live: a role changed since the token was issued applies at once."""
     return (
         select(User.role)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
-            AuthSession.id == claims.session_id,
-            User.id == claims.user_id,
+            AuthSession.id == session_id,
+            User.id == user_id,
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
-            User.session_epoch == claims.epoch,
+            User.session_epoch == epoch,
             User.status == AccountStatus.active,
         )
         .correlate(None)
@@ -84,14 +87,11 @@ def live_role_column(claims: security.AccessClaims, now: datetime) -> ScalarSele
     )
 
 
-async def refuse(
-    session: AsyncSession, request: Request, claims: security.AccessClaims, now: datetime
-) -> NoReturn:
-    """The session check failed inside the hot query: raise the problem `Authenticator` would."""
-    settings: Settings = request.app.state.settings
-    # Re-run the full check on the raw token for the precise answer (401 or 403).
-    authorization = request.headers.get("authorization", "")
-    token = authorization.partition(" ")[2]
-    await _authenticate_person(session, token, now, settings)
-    # The full check passed after the hot query failed it: the session ended in between.
-    raise InvalidAccessToken()
+async def confirm(request: Request, claims: security.AccessClaims, now: datetime) -> Role:
+    """Run the full login-session check (the rare path: the hot query found no live session,
+    or no row at all) in a session of its own. Raises the problem `Authenticator` would;
+    returns the person's role when the session is good after all."""
+    async with request.app.state.sessionmaker() as session:
+        subject = await check_login_session(session, claims, now)
+    assert subject.role is not None
+    return subject.role

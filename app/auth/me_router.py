@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from app.auth.auth import CurrentUser
 from app.auth.errors import (
     AccountNotActive,
+    AccountStatusConflict,
     CurrentPasswordIncorrect,
     EmailAlreadyRegistered,
     EmailUnchanged,
@@ -187,9 +188,12 @@ async def change_password(
     response_class=Response,
     summary="Close your account (退会)",
     description="Needs the current password. The account becomes `withdrawn`, every session "
-    "ends and a confirmation email is sent; your data is kept, not deleted (R-ID-9). Accounts "
-    "of an organization and staff accounts are closed by an administrator.",
-    responses=problem_responses(*SIGNED_IN, *PASSWORD_CHECK, WithdrawalNotAllowed),
+    "and emailed link ends and a confirmation email is sent; your data is kept, not deleted, "
+    "and comes back when you rejoin (POST /auth/rejoin; R-ID-9, R-SUB-11). Accounts of an "
+    "organization and staff accounts are closed by an administrator.",
+    responses=problem_responses(
+        *SIGNED_IN, *PASSWORD_CHECK, WithdrawalNotAllowed, AccountStatusConflict
+    ),
 )
 async def withdraw_account(
     body: Withdrawal,

@@ -35,6 +35,17 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
+async def get_user_for_update(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """The account row, locked until the transaction ends and re-read (not the identity map's
+    possibly stale copy): status changes decide on what is committed now."""
+    return await session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email))
 
@@ -45,11 +56,6 @@ async def find_user_by_customer_number(session: AsyncSession, number: str) -> Us
 
 async def email_is_taken(session: AsyncSession, email: str) -> bool:
     found = await session.scalar(select(User.id).where(User.email == email).limit(1))
-    return found is not None
-
-
-async def customer_number_is_taken(session: AsyncSession, number: str) -> bool:
-    found = await session.scalar(select(User.id).where(User.customer_number == number).limit(1))
     return found is not None
 
 

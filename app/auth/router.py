@@ -12,6 +12,8 @@ Choices the spec left open, made here and documented in the operations:
 - Login and refresh answer 200 with the token pair (as OAuth 2 token endpoints do) rather than
   201: a client never fetches the "created" login session by URL.
 - Logout takes the bearer, a refresh token, or both; ending an ended session succeeds.
+- Rejoining (seed 002 総則第9条第1項) answers 200 with the registration's shape (account + a
+  first token pair): the account already existed, nothing new is created.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from app.auth.errors import (
     NotAuthenticated,
     PasswordPolicyViolated,
     RefreshTokenReused,
+    RejoinRequired,
+    RejoinTokenInvalid,
     ResetTokenInvalid,
     StudentRegistrationThrottled,
     StudentVerificationFailed,
@@ -56,13 +60,16 @@ from app.auth.schemas import (
     ProfileOut,
     RefreshRequest,
     RegistrationOut,
+    RejoinConfirmation,
+    RejoinRequest,
+    RejoinRequested,
     ResetRequested,
     StudentRegistration,
     TermsDocumentOut,
     TokenConfirmation,
     TokenPair,
 )
-from app.auth.service import email_change, me, passwords, registration, sessions, terms
+from app.auth.service import email_change, me, passwords, registration, rejoin, sessions, terms
 from app.db import DbSession
 from app.kit.clock import Now
 from app.kit.i18n import negotiate_language
@@ -76,6 +83,7 @@ terms_router = APIRouter(tags=["auth"])
 REGISTRATION_PROBLEMS = (
     PasswordPolicyViolated,
     EmailAlreadyRegistered,
+    RejoinRequired,
     TermsVersionOutdated,
     TermsNotPublished,
 )
@@ -101,7 +109,9 @@ async def _registered(
     status_code=status.HTTP_201_CREATED,
     summary="Register as a member",
     description="Name, email, password and the current terms/privacy versions (R-ID-1, R-ID-4). "
-    "The email is normalized (R-ID-13); one account per address (`email-already-registered`). "
+    "The email is normalized (R-ID-13); one account per address (`email-already-registered`); "
+    "the address of a withdrawn account answers `rejoin-required`: use POST /auth/rejoin, which "
+    "gives the same account back (R-ID-9, R-SUB-11). "
     "Sends the 会員登録完了 email with an email-verification link, and answers with the account "
     "and a first token pair. The language of emails follows `Accept-Language`.",
     responses=problem_responses(*REGISTRATION_PROBLEMS),
@@ -138,7 +148,8 @@ async def register_member(
     description="Customer number and the latest phone number on file must match the registry "
     "(R-ID-2); any mismatch is the same `student-verification-failed`, and repeated failures "
     "from one address are throttled (429). One account per customer number. The name comes "
-    "from the registry; the customer number becomes a login ID (R-ID-3, R-ID-13).",
+    "from the registry; the customer number becomes a login ID (R-ID-3, R-ID-13). A customer "
+    "number or email of a withdrawn account answers `rejoin-required` (R-SUB-11).",
     responses=problem_responses(
         *REGISTRATION_PROBLEMS,
         StudentVerificationFailed,
@@ -319,6 +330,63 @@ async def confirm_password_reset(
         now=now,
         client=client,
         settings=settings,
+    )
+
+
+@auth_router.post(
+    "/rejoin",
+    operation_id="auth_request_rejoin",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Ask to rejoin with a withdrawn account (再入会)",
+    description="Always the same 202 answer, whether or not the address has an account, and "
+    "whatever its state (no account enumeration, like R-ID-5). A withdrawn individual member "
+    "gets a single-use link valid for `password_reset_ttl_minutes` (default 60); older links stop "
+    "working; at most 3 links per 15 minutes. Active, suspended, organization and staff accounts "
+    "get nothing (seed 002 総則第9条第1項; R-ID-9, R-SUB-11).",
+    responses=problem_responses(),
+)
+async def request_rejoin(
+    body: RejoinRequest, session: DbSession, now: Now, client: Client, settings: AppSettings
+) -> RejoinRequested:
+    await rejoin.request_rejoin(
+        session, email=body.email, now=now, client=client, settings=settings
+    )
+    return RejoinRequested(status="accepted")
+
+
+@auth_router.post(
+    "/rejoin/confirm",
+    operation_id="auth_confirm_rejoin",
+    summary="Rejoin with the emailed link: agree to the terms, set a new password",
+    description="The token is single-use and expires (like R-ID-5). The current terms and privacy "
+    "versions must be accepted again (R-ID-1) and the new password must pass the policy (R-ID-4); "
+    "such a refusal leaves the link usable. The SAME account becomes active again, its history "
+    "with it (R-SUB-11); the address counts as verified. Answers like registration: the account "
+    "and a first token pair.",
+    responses=problem_responses(
+        RejoinTokenInvalid, PasswordPolicyViolated, TermsVersionOutdated, TermsNotPublished
+    ),
+)
+async def confirm_rejoin(
+    body: RejoinConfirmation,
+    session: DbSession,
+    now: Now,
+    client: Client,
+    settings: AppSettings,
+) -> RegistrationOut:
+    result = await rejoin.confirm_rejoin(
+        session,
+        token=body.token,
+        new_password=body.new_password,
+        terms_version=body.terms_version,
+        privacy_version=body.privacy_version,
+        now=now,
+        client=client,
+        settings=settings,
+    )
+    profile = await me.profile_of(session, result.user, now=now)
+    return RegistrationOut(
+        account=ProfileOut.model_validate(profile), tokens=TokenPair.model_validate(result.tokens)
     )
 
 

@@ -11,6 +11,7 @@ they mean.
 - R-ID-5 / R-ID-6 / R-ID-7 single-use tokens and sessions: `token_is_usable`,
   `session_is_active`.
 - R-ID-10 terms: `needs_terms_acceptance`.
+- R-ID-9 / R-SUB-11 rejoining after withdrawal: `rejoin_refusal`.
 """
 
 from __future__ import annotations
@@ -163,6 +164,38 @@ def versions_match(current: Mapping[str, str], presented: Mapping[str, str]) -> 
     return bool(current) and all(
         presented.get(kind) == version for kind, version in current.items()
     )
+
+
+# --- R-ID-9, R-SUB-11: rejoining after withdrawal ------------------------------------------------
+
+
+class RejoinRefusal(StrEnum):
+    """Why an account cannot be reopened through the public rejoin flow."""
+
+    not_withdrawn = "not_withdrawn"  # active or suspended: nothing to rejoin (R-ID-9)
+    managed_account = "managed_account"  # staff-side or organization accounts: an admin decides
+    withdrawn_while_suspended = "withdrawn_while_suspended"  # 総則第9条第1項's exception
+
+
+def rejoin_refusal(
+    *, status: str, role: str, has_organization: bool, withdrawn_from: str | None
+) -> RejoinRefusal | None:
+    """None when the account may rejoin online, else why not (seed 002 総則第9条第1項).
+
+    Only a withdrawn individual member comes back by agreeing to the terms again. Accounts of an
+    organization or of staff were closed by an administrator and are reopened by one: an emailed
+    link must never hand a staff role back. An account withdrawn while it was suspended (a rule
+    violation, 総則第6条) is the seed's exception: the office decides, not a link.
+    `withdrawn_from` is the status the account had when it was withdrawn (None: unknown, as for
+    withdrawals recorded before it was kept; members withdraw themselves only while active).
+    """
+    if status != "withdrawn":
+        return RejoinRefusal.not_withdrawn
+    if role != "member" or has_organization:
+        return RejoinRefusal.managed_account
+    if withdrawn_from == "suspended":
+        return RejoinRefusal.withdrawn_while_suspended
+    return None
 
 
 # --- Emails ----------------------------------------------------------------------------------------

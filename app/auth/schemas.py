@@ -142,6 +142,15 @@ class PasswordResetConfirmation(Schema):
     new_password: NewPassword
 
 
+class RejoinRequest(Schema):
+    email: Email = Field(description="The address of the withdrawn account.")
+
+
+class RejoinConfirmation(TermsVersions):
+    token: OpaqueToken
+    new_password: NewPassword
+
+
 class PasswordChange(Schema):
     current_password: PresentedPassword
     new_password: NewPassword
@@ -221,6 +230,12 @@ class RegistrationOut(ResponseSchema):
 class ResetRequested(ResponseSchema):
     status: Literal["accepted"] = Field(
         description="Always the same, whether or not the address has an account (R-ID-5)."
+    )
+
+
+class RejoinRequested(ResponseSchema):
+    status: Literal["accepted"] = Field(
+        description="Always the same, whether or not the address has a withdrawn account."
     )
 
 

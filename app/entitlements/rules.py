@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
+from app.models.entitlement import GrantScope
 from app.models.user import Role
 
 PREVIEW_ROLES = frozenset({Role.staff, Role.admin})
@@ -27,3 +29,30 @@ def grant_is_live(
 
 def may_preview(role: Role | None) -> bool:
     return role in PREVIEW_ROLES
+
+
+def grant_target_problems(
+    *, scope: GrantScope, course_id: uuid.UUID | None, content_set_id: uuid.UUID | None
+) -> dict[str, list[str]]:
+    """Field → codes when a grant's target does not fit its scope (the table's checks, said
+    early and per field)."""
+    problems: dict[str, list[str]] = {}
+    wants_course = scope is GrantScope.course
+    wants_set = scope is GrantScope.content_set
+    if wants_course and course_id is None:
+        problems["body.course_id"] = ["required_for_scope"]
+    if not wants_course and course_id is not None:
+        problems["body.course_id"] = ["not_allowed_for_scope"]
+    if wants_set and content_set_id is None:
+        problems["body.content_set_id"] = ["required_for_scope"]
+    if not wants_set and content_set_id is not None:
+        problems["body.content_set_id"] = ["not_allowed_for_scope"]
+    return problems
+
+
+def grant_window_is_valid(
+    *, valid_from: datetime, valid_until: datetime | None, now: datetime
+) -> bool:
+    """A hand-made grant must be able to open something: it ends after it starts and after
+    now (granting a window already over is a typing mistake, not a record)."""
+    return valid_until is None or (valid_until > valid_from and valid_until > now)

@@ -14,10 +14,23 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import AuditAction, record_audit_event
+from app.auth.errors import UserNotFound
+from app.content.errors import CourseNotFound
 from app.entitlements import repository, rules
-from app.entitlements.errors import MembershipRequired, NotEntitled
-from app.models.entitlement import EntitlementGrant, GrantScope, GrantSource
-from app.models.user import Role
+from app.entitlements.errors import (
+    ContentSetNotFound,
+    GrantAlreadyRevoked,
+    GrantNotFound,
+    GrantTargetInvalid,
+    GrantWindowInvalid,
+    MembershipRequired,
+    NotEntitled,
+)
+from app.kit.request_context import ClientInfo
+from app.models.content import Course
+from app.models.entitlement import ContentSet, EntitlementGrant, GrantScope, GrantSource
+from app.models.user import Role, User
 
 
 async def may_open_course(
@@ -126,3 +139,119 @@ async def end_grants(
         .execution_options(synchronize_session=False)
     )
     return int(shortened.rowcount or 0) + int(not_started.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- Staff grants and revocations (R-CON-7), audited (R-ID-12) -----------------------------------
+
+
+async def grant_by_staff(
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID | None,
+    user_id: uuid.UUID,
+    scope: GrantScope,
+    course_id: uuid.UUID | None,
+    content_set_id: uuid.UUID | None,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    reason: str,
+    now: datetime,
+    client: ClientInfo | None = None,
+) -> EntitlementGrant:
+    """A grant made by hand (`source=staff`), with its reason; audited `entitlement.granted`.
+
+    Every refusal comes before the first write: target/scope mismatch (400), unknown user,
+    course or content set (404), a window that cannot open anything (400)."""
+    problems = rules.grant_target_problems(
+        scope=scope, course_id=course_id, content_set_id=content_set_id
+    )
+    if problems:
+        raise GrantTargetInvalid(errors=problems)
+    starts = valid_from or now
+    if not rules.grant_window_is_valid(valid_from=starts, valid_until=valid_until, now=now):
+        raise GrantWindowInvalid(errors={"body.valid_until": ["must_be_after_valid_from_and_now"]})
+    if await session.get(User, user_id) is None:
+        raise UserNotFound()
+    if course_id is not None and await session.get(Course, course_id) is None:
+        raise CourseNotFound()
+    if content_set_id is not None and await session.get(ContentSet, content_set_id) is None:
+        raise ContentSetNotFound()
+    row = await grant(
+        session,
+        user_id=user_id,
+        scope=scope,
+        source=GrantSource.staff,
+        valid_from=starts,
+        valid_until=valid_until,
+        course_id=course_id,
+        content_set_id=content_set_id,
+        reason=reason,
+        granted_by_user_id=actor_id,
+    )
+    await record_audit_event(
+        session,
+        action=AuditAction.entitlement_granted,
+        now=now,
+        actor_user_id=actor_id,
+        target_type="entitlement_grant",
+        target_id=row.id,
+        client=client,
+        data={
+            "user_id": str(user_id),
+            "scope": scope.value,
+            "course_id": str(course_id) if course_id else None,
+            "content_set_id": str(content_set_id) if content_set_id else None,
+            "valid_from": starts.isoformat(),
+            "valid_until": valid_until.isoformat() if valid_until else None,
+            "reason": reason,
+        },
+    )
+    await session.refresh(row)
+    return row
+
+
+async def get_grant(session: AsyncSession, grant_id: uuid.UUID) -> EntitlementGrant:
+    row = await session.get(EntitlementGrant, grant_id)
+    if row is None:
+        raise GrantNotFound()
+    return row
+
+
+async def revoke(
+    session: AsyncSession,
+    *,
+    grant_id: uuid.UUID,
+    reason: str,
+    actor_id: uuid.UUID | None,
+    now: datetime,
+    client: ClientInfo | None = None,
+) -> EntitlementGrant:
+    """Staff take a grant back at `now` (any source); audited `entitlement.revoked`.
+
+    The row is locked, so two concurrent revocations end as one revocation and one 409."""
+    row = await repository.grant_for_update(session, grant_id)
+    if row is None:
+        raise GrantNotFound()
+    if row.revoked_at is not None:
+        raise GrantAlreadyRevoked()
+    row.revoked_at = now
+    row.revoked_reason = reason
+    row.revoked_by_user_id = actor_id
+    await session.flush()
+    await record_audit_event(
+        session,
+        action=AuditAction.entitlement_revoked,
+        now=now,
+        actor_user_id=actor_id,
+        target_type="entitlement_grant",
+        target_id=row.id,
+        client=client,
+        data={"user_id": str(row.user_id), "scope": row.scope.value, "reason": reason},
+    )
+    await session.refresh(row)
+    return row
+
+
+async def user_must_exist(session: AsyncSession, user_id: uuid.UUID) -> None:
+    if await session.get(User, user_id) is None:
+        raise UserNotFound()

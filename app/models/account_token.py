@@ -1,4 +1,8 @@
-"""Single-use emailed tokens: email verification, password reset, email change (R-ID-1, -5, -6)."""
+"""Single-use emailed tokens: email verification, password reset, email change, rejoining after
+withdrawal (R-ID-1, -5, -6, -9; R-SUB-11).
+
+`purpose` is a plain VARCHAR(32) (a non-native enum without a CHECK constraint): adding a purpose
+needs no migration."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ class AccountTokenPurpose(StrEnum):
     verify_email = "verify_email"
     reset_password = "reset_password"
     change_email = "change_email"
+    rejoin = "rejoin"  # reactivate a withdrawn account (seed 002 総則第9条第1項)
 
 
 class AccountToken(Model):

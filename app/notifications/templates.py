@@ -4,9 +4,12 @@ Each template is a subject and a plain-text body per language, with `{placeholde
 the context given to `enqueue_email` (`placeholders(name)` lists them). Every template also
 receives `{service_name}` and `{support_footer}`. Add new templates here; the key is the stable
 template name stored in the outbox. R-NTF-1's list maps to: registration_complete,
-email_verification, email_change_* (verification and change), password_reset, trial_ending,
+email_verification, email_change_* (verification and change), password_reset (and
+password_reset_completed, password_changed: what happened to the sessions differs), trial_ending,
 charge_succeeded (order), charge_failed, cancellation_confirmed, report_graded,
 question_answered, certificate_issued, report_reminder, invoice_issued, account_suspended.
+Beyond that list: account_withdrawn / account_withdrawn_managed (退会, R-ID-9) and rejoin_link /
+rejoin_complete (rejoining after withdrawal, R-SUB-11).
 """
 
 from __future__ import annotations
@@ -66,15 +69,34 @@ TEMPLATES: dict[str, EmailTemplate] = {
             "If you did not ask for this, ignore this message.\n\n{support_footer}",
         },
     ),
+    # R-ID-4: changed while signed in (/me/password): the session used for the change stays
+    # signed in, every other one ends.
     "password_changed": EmailTemplate(
         subject={
             "ja": "【{service_name}】パスワード変更のお知らせ",
             "en": "[{service_name}] Your password was changed",
         },
         body={
-            "ja": "{name} 様\n\nパスワードが変更されました。すべての端末でログアウトしています。\n"
+            "ja": "{name} 様\n\nパスワードが変更されました。変更を行った端末はログインしたままです。"
+            "その他の端末ではログアウトしましたので、新しいパスワードで再度ログインしてください。\n"
+            "お心当たりのない場合は、至急パスワードを再設定のうえ事務局までご連絡ください。\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour password was changed. The device used for the change stays "
+            "signed in; every other device was signed out and needs the new password.\n"
+            "If this was not you, reset your password and contact us immediately.\n\n{support_footer}",
+        },
+    ),
+    # R-ID-5: set with an emailed reset link: every session ends.
+    "password_reset_completed": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】パスワード再設定完了のお知らせ",
+            "en": "[{service_name}] Your password was reset",
+        },
+        body={
+            "ja": "{name} 様\n\nパスワードの再設定が完了しました。安全のため、すべての端末でログアウトしています。"
+            "新しいパスワードで再度ログインしてください。\n"
             "お心当たりのない場合は、至急事務局までご連絡ください。\n\n{support_footer}",
-            "en": "Dear {name},\n\nYour password was changed and every session was signed out.\n"
+            "en": "Dear {name},\n\nYour password was reset. For your safety every device was signed "
+            "out; log in again with the new password.\n"
             "If this was not you, contact us immediately.\n\n{support_footer}",
         },
     ),
@@ -127,16 +149,73 @@ TEMPLATES: dict[str, EmailTemplate] = {
             "en": "Dear {name},\n\nYour account was suspended under the terms of use.\nReason: {reason}\n\n{support_footer}",
         },
     ),
+    # R-ID-9 退会 of an individual member, who may come back online (seed 002 総則第9条第1項;
+    # R-SUB-11): the data is kept and rejoining restores the same account.
     "account_withdrawn": EmailTemplate(
         subject={
             "ja": "【{service_name}】退会手続き完了のお知らせ",
             "en": "[{service_name}] Your account was closed",
         },
         body={
+            "ja": "{name} 様\n\n退会の手続きが完了しました。これまでのご利用ありがとうございました。\n\n"
+            "学習履歴などのデータは削除せずに保管しています。再度ご利用になる場合は、以下のページで"
+            "このメールアドレスを入力し、再入会のお手続き(利用規約への同意と新しいパスワードの設定)を"
+            "行ってください。以前のアカウントを、これまでの学習履歴とともに再びご利用いただけます。\n\n"
+            "{rejoin_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour account was closed. Thank you for learning with us.\n\n"
+            "Your learning history is kept, not deleted. To come back, enter this email address on "
+            "the page below and rejoin (you accept the terms of use and set a new password): you "
+            "get your previous account back, with your learning history.\n\n"
+            "{rejoin_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ID-9 退会 of an account that cannot rejoin online: staff-side and organization accounts,
+    # and accounts withdrawn while suspended (seed 002 総則第9条第1項: not for rule violators).
+    "account_withdrawn_managed": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】退会手続き完了のお知らせ",
+            "en": "[{service_name}] Your account was closed",
+        },
+        body={
             "ja": "{name} 様\n\n退会の手続きが完了しました。これまでのご利用ありがとうございました。\n"
-            "再度ご利用の際は、あらためて会員登録をお願いいたします。\n\n{support_footer}",
+            "再度ご利用になる場合は、事務局(組織でご利用の場合は組織のご担当者)までお問い合わせください。"
+            "\n\n{support_footer}",
             "en": "Dear {name},\n\nYour account was closed. Thank you for learning with us.\n"
-            "You are welcome to register again at any time.\n\n{support_footer}",
+            "To use the service again, contact the support office (or your organization's "
+            "administrator).\n\n{support_footer}",
+        },
+    ),
+    # Rejoining after withdrawal (seed 002 総則第9条第1項, R-SUB-11): the link, sent on request.
+    "rejoin_link": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】再入会のお手続きのご案内",
+            "en": "[{service_name}] Rejoin {service_name}",
+        },
+        body={
+            "ja": "{name} 様\n\n再入会のお申し込みを受け付けました。\n"
+            "以下のリンクから、最新の利用規約をご確認のうえ新しいパスワードを設定してください"
+            "(有効期限: {expires_at}、1回のみ有効)。お手続きが完了すると、以前のアカウントを"
+            "これまでの学習履歴とともに再びご利用いただけます。\n\n{rejoin_url}\n\n"
+            "お心当たりのない場合は、このメールを破棄してください。\n\n{support_footer}",
+            "en": "Dear {name},\n\nWe received your request to rejoin.\n"
+            "Read the current terms of use and set a new password with the link below (valid "
+            "once, until {expires_at}). You then get your previous account back, with your "
+            "learning history.\n\n{rejoin_url}\n\n"
+            "If you did not ask for this, ignore this message.\n\n{support_footer}",
+        },
+    ),
+    "rejoin_complete": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】再入会手続き完了のお知らせ",
+            "en": "[{service_name}] Welcome back",
+        },
+        body={
+            "ja": "{name} 様\n\n再入会の手続きが完了しました。またのご利用ありがとうございます。\n"
+            "以前のアカウントを、新しいパスワードでご利用いただけます。\n"
+            "お心当たりのない場合は、至急事務局までご連絡ください。\n\n{support_footer}",
+            "en": "Dear {name},\n\nYou rejoined: your previous account is active again with your "
+            "new password. Welcome back.\n"
+            "If this was not you, contact us immediately.\n\n{support_footer}",
         },
     ),
     # R-SUB-2 / R-NTF-1: "trial ends in 2 days"; no action needed to continue (R-SUB-3).
@@ -276,6 +355,40 @@ TEMPLATES: dict[str, EmailTemplate] = {
             "en": "{organization_name}\nDear {name},\n\nYour invoice for {billing_month} is ready.\n\n"
             "Invoice number: {invoice_number}\nAmount due: JPY {total_jpy} (tax included)\nDue on: {due_on}\n\n"
             "View it below.\n\n{invoice_url}\n\n{support_footer}",
+        },
+    ),
+    # R-CON-6: a seat freed and the first waitlisted member got it (app.events).
+    "event_waitlist_promoted": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】キャンセル待ちから参加が確定しました",
+            "en": "[{service_name}] You have a seat: {event_title}",
+        },
+        body={
+            "ja": "{name} 様\n\nキャンセル待ちをされていた「{event_title}」({starts_at} 開始)に"
+            "空きが出たため、参加が確定しました。\n"
+            "参加方法(Zoom等の参加リンク)は以下のページでご確認ください。\n\n{event_url}\n\n"
+            "ご都合が悪くなった場合は、開始前にお申し込みを取り消してください。"
+            "キャンセル待ちの方に順番にお席をお譲りします。\n\n{support_footer}",
+            "en": 'Dear {name},\n\nA seat freed up in "{event_title}" (starts {starts_at}) and you '
+            "have moved up from the wait list: your place is confirmed.\n"
+            "Find the joining link on the page below.\n\n{event_url}\n\n"
+            "If you cannot attend, please cancel before the start so the next person on the "
+            "wait list gets the seat.\n\n{support_footer}",
+        },
+    ),
+    # R-CON-5 / R-CON-6: staff cancelled an event the member had registered for (app.events).
+    "event_cancelled": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】開催中止のお知らせ:{event_title}",
+            "en": "[{service_name}] Cancelled: {event_title}",
+        },
+        body={
+            "ja": "{name} 様\n\nお申し込みいただいていた「{event_title}」({starts_at} 開始予定)は、"
+            "誠に勝手ながら開催を中止することとなりました。\n"
+            "ご迷惑をおかけし申し訳ございません。お申し込みは取り消されています。\n\n"
+            "{event_url}\n\n{support_footer}",
+            "en": 'Dear {name},\n\nWe are sorry: "{event_title}" (planned to start {starts_at}) '
+            "has been cancelled, and your registration with it.\n\n{event_url}\n\n{support_footer}",
         },
     ),
 }

@@ -16,7 +16,9 @@ from app.kit.idempotency import purge_expired_idempotency_records
 from app.models import AccountToken, LoginFailure, RateLimitWindow
 
 LOGIN_FAILURE_RETENTION = timedelta(days=1)  # longer than any lockout window
-RATE_LIMIT_RETENTION = timedelta(hours=1)  # windows are a minute long
+# Fixed request windows (app.kit.ratelimit) are a minute long; student-registration failures
+# (app/auth/service/registration.py, exact instants in the same table) count for 30 minutes.
+RATE_LIMIT_RETENTION = timedelta(hours=1)
 ACCOUNT_TOKEN_RETENTION = timedelta(days=30)  # used/expired one-time tokens, kept for support
 
 

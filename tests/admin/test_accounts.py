@@ -8,14 +8,23 @@ from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.kit import security
-from app.models import AccountStatus, EmailOutbox, Role, User
+from app.models import AccountStatus, AccountToken, EmailOutbox, Role, User
 from tests.admin import API, audit_rows, open_sessions, person
 from tests.factories import bearer_for, make_organization, make_user
+
+
+async def count_live_tokens(session: AsyncSession, user: User) -> int:
+    tokens = await session.scalars(
+        select(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .execution_options(populate_existing=True)
+    )
+    return len(list(tokens))
 
 
 async def test_r_id_12_list_users_filters_and_never_shows_password_hashes(
@@ -149,7 +158,8 @@ async def test_create_user_refusals(
         url, json={"email": "TAKEN@example.jp", "name": "x", "role": "grader"}, headers=admin
     )
     assert duplicate.status_code == 409
-    assert duplicate.json()["type"] == "email-in-use"
+    # One problem type for "this address has an account" everywhere (registration included).
+    assert duplicate.json()["type"] == "email-already-registered"
     assert taken.email == "taken@example.jp"
 
     no_org = await client.post(
@@ -312,10 +322,16 @@ async def test_r_id_9_staff_initiated_withdrawal(
     [email] = list(
         await session.scalars(select(EmailOutbox).where(EmailOutbox.user_id == member.id))
     )
-    assert email.template == "account_withdrawn"
+    # Not an individual member: no online way back, the email says whom to ask.
+    assert email.template == "account_withdrawn_managed"
+    assert "/rejoin" not in email.body_text
     [event] = await audit_rows(session, "account.withdrawn")
     assert (event.actor_user_id, event.target_id) == (staff.id, str(member.id))
-    assert event.data == {"reason": "郵送で退会届を受領", "previous_status": "active"}
+    assert event.data == {
+        "by": "staff",
+        "reason": "郵送で退会届を受領",
+        "previous_status": "active",
+    }
 
     twice = await client.post(url, json={"reason": "x"}, headers=staff_headers)
     assert twice.status_code == 409
@@ -323,6 +339,70 @@ async def test_r_id_9_staff_initiated_withdrawal(
         f"{API}/admin/users/{staff.id}/withdrawal", json={"reason": "x"}, headers=staff_headers
     )
     assert self_.json()["type"] == "cannot-act-on-self"
+
+
+async def _reset_link(client: httpx.AsyncClient, session: AsyncSession, user: User) -> str:
+    """Ask for a password reset for `user` and return the emailed token."""
+    assert (
+        await client.post(f"{API}/auth/password-reset", json={"email": user.email})
+    ).status_code == 202
+    mail = await session.scalar(
+        select(EmailOutbox).where(
+            EmailOutbox.user_id == user.id, EmailOutbox.template == "password_reset"
+        )
+    )
+    assert mail is not None
+    return mail.body_text.split("token=")[1].split()[0]
+
+
+async def test_r_id_9_staff_withdrawal_retires_every_emailed_link(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """Like the member's own withdrawal: an outstanding reset (or email change) link dies, so it
+    cannot outlive the account's closing, nor come back to life when the member rejoins."""
+    _, staff_headers = await person(session, settings, Role.staff)
+    member = await make_user(session)
+    await session.commit()
+    await _reset_link(client, session, member)
+    assert await count_live_tokens(session, member) == 1
+
+    response = await client.post(
+        f"{API}/admin/users/{member.id}/withdrawal", json={"reason": "電話"}, headers=staff_headers
+    )
+
+    assert response.status_code == 200, response.text
+    assert await count_live_tokens(session, member) == 0
+    [email] = list(
+        await session.scalars(
+            select(EmailOutbox).where(
+                EmailOutbox.user_id == member.id, EmailOutbox.template != "password_reset"
+            )
+        )
+    )
+    assert email.template == "account_withdrawn"  # an individual member: the rejoin page
+    assert f"{settings.frontend_base_url}/rejoin" in email.body_text
+
+
+async def test_r_id_9_a_reset_link_does_not_survive_a_suspension(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    _, staff_headers = await person(session, settings, Role.staff)
+    member = await make_user(session)
+    await session.commit()
+    token = await _reset_link(client, session, member)
+    url = f"{API}/admin/users/{member.id}/suspension"
+    assert (
+        await client.post(url, json={"reason": "spam"}, headers=staff_headers)
+    ).status_code == 200
+    assert (await client.delete(url, headers=staff_headers)).status_code == 204
+
+    confirm = await client.post(
+        f"{API}/auth/password-reset/confirm",
+        json={"token": token, "new_password": "a brand new passphrase"},
+    )
+
+    assert confirm.status_code == 400
+    assert confirm.json()["type"] == "reset-token-invalid"
 
 
 async def test_r_id_12_role_change_is_admin_only_and_audited_with_old_and_new(
@@ -428,13 +508,34 @@ async def test_suspension_time_comes_from_the_app_clock(
     assert event.occurred_at == at
 
 
+async def _wait_for_lock_waiters(maker: async_sessionmaker[AsyncSession], expected: int) -> None:
+    """Until `expected` other backends of this database wait for a lock (at most 10 s)."""
+    async with maker() as probe, asyncio.timeout(10):
+        while True:
+            waiting = await probe.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+            )
+            await probe.rollback()  # a fresh snapshot of pg_stat_activity next time
+            if waiting == expected:
+                return
+            await asyncio.sleep(0.02)
+
+
 async def test_r_id_12_two_admins_demoting_each_other_at_once_leave_one_admin(
     committing_client: httpx.AsyncClient,
     committing_sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
 ) -> None:
     """The active admins are locked before counting: of two crossing demotions one wins, the
-    other sees the result and is refused as the last admin."""
+    other sees the result and is refused as the last admin.
+
+    Both requests must be past authentication before either counts, or the later one is simply
+    refused as no longer an admin (403) and the lock is never exercised (this test used to flake
+    that way). So a third transaction holds the admins' rows while both requests start; once both
+    wait for those locks, it lets go and they race for real."""
     async with committing_sessionmaker() as session:
         first = await make_user(session, role=Role.admin)
         second = await make_user(session, role=Role.admin)
@@ -442,15 +543,26 @@ async def test_r_id_12_two_admins_demoting_each_other_at_once_leave_one_admin(
         second_headers = await bearer_for(session, second, settings)
         await session.commit()
 
-    responses = await asyncio.gather(
-        committing_client.put(
-            f"{API}/admin/users/{second.id}/role", json={"role": "staff"}, headers=first_headers
-        ),
-        committing_client.put(
-            f"{API}/admin/users/{first.id}/role", json={"role": "staff"}, headers=second_headers
-        ),
-    )
-    assert sorted(r.status_code for r in responses) == [200, 409]
+    async with committing_sessionmaker() as blocker:
+        await blocker.execute(
+            select(User.id).where(User.id.in_([first.id, second.id])).with_for_update()
+        )
+        requests = asyncio.gather(
+            committing_client.put(
+                f"{API}/admin/users/{second.id}/role", json={"role": "staff"}, headers=first_headers
+            ),
+            committing_client.put(
+                f"{API}/admin/users/{first.id}/role", json={"role": "staff"}, headers=second_headers
+            ),
+        )
+        try:
+            await _wait_for_lock_waiters(committing_sessionmaker, 2)
+        finally:
+            await blocker.rollback()
+            responses = await requests
+
+    assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+    assert {r.json()["type"] for r in responses if r.status_code == 409} == {"last-admin"}
     async with committing_sessionmaker() as session:
         admins = await session.scalars(select(User).where(User.role == Role.admin))
         assert len(list(admins)) == 1

@@ -219,7 +219,7 @@ async def test_r_id_7_garbage_cursor_is_a_problem(
 
 
 async def test_r_id_9_self_withdrawal_ends_sessions_and_keeps_the_data(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
     user = await make_user(session, email="taro@example.jp")
     tokens = (await log_in(client, "taro@example.jp", DEFAULT_PASSWORD)).json()
@@ -234,8 +234,12 @@ async def test_r_id_9_self_withdrawal_ends_sessions_and_keeps_the_data(
     assert await count(session, "auth_session", "revoked_at IS NULL") == 0
     (mail,) = await emails(session, "account_withdrawn")
     assert mail.to_address == "taro@example.jp"
+    # It promises what exists: the rejoin page (R-SUB-11), the data kept.
+    assert f"{settings.frontend_base_url}/rejoin" in mail.body_text
+    assert "削除せずに保管" in mail.body_text
     event = await session.scalar(select(AuditEvent).where(AuditEvent.action == "account.withdrawn"))
     assert event is not None and event.actor_user_id == user.id
+    assert event.data == {"by": "member", "reason": "卒業しました", "previous_status": "active"}
     assert_problem(
         await client.get("/api/v1/me", headers=bearer(tokens)), 401, "invalid-access-token"
     )

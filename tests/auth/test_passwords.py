@@ -97,8 +97,13 @@ async def test_r_id_5_reset_sets_the_password_and_ends_every_session(
         401,
         "invalid-refresh-token",
     )
-    (mail,) = await emails(session, "password_changed")
+    # The email says what happened: a reset signs out every device.
+    assert await emails(session, "password_changed") == []
+    (mail,) = await emails(session, "password_reset_completed")
     assert mail.to_address == "taro@example.jp"
+    assert mail.subject == "【学びオンライン】パスワード再設定完了のお知らせ"
+    assert "すべての端末でログアウトしています" in mail.body_text
+    assert "ログインしたまま" not in mail.body_text
     assert await count(session, "audit_event", "action = 'auth.password_reset'") == 1
     assert_problem(
         await log_in(client, "taro@example.jp", DEFAULT_PASSWORD), 401, "invalid-credentials"
@@ -204,6 +209,21 @@ async def test_r_id_5_bad_reset_requests_change_nothing(
     assert await snapshot(session) == before
 
 
+async def test_r_id_5_reset_email_in_english_says_every_device_was_signed_out(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    user = await make_user(session, email="taro@example.jp")
+    user.locale = "en"
+    await session.commit()
+    token = await _reset_token(client, session, "taro@example.jp")
+    assert (
+        await client.post(CONFIRM, json={"token": token, "new_password": NEW_PASSWORD})
+    ).status_code == 204
+    (mail,) = await emails(session, "password_reset_completed")
+    assert mail.subject == "[Manabi Online] Your password was reset"
+    assert "every device was signed out" in mail.body_text
+
+
 # --- Password change (signed in) ----------------------------------------------------------------------
 
 
@@ -242,7 +262,13 @@ async def test_r_id_4_change_password_keeps_this_session_and_ends_the_others(
         "invalid-refresh-token",
     )
     assert (await reload(session, user.id)).password_hash != ""
-    assert len(await emails(session, "password_changed")) == 1
+    # The email says what happened: this device stays signed in, the others were signed out.
+    (mail,) = await emails(session, "password_changed")
+    assert mail.to_address == "taro@example.jp"
+    assert "変更を行った端末はログインしたままです" in mail.body_text
+    assert "その他の端末ではログアウトしました" in mail.body_text
+    assert "すべての端末" not in mail.body_text
+    assert await emails(session, "password_reset_completed") == []
     assert await count(session, "audit_event", "action = 'auth.password_changed'") == 1
     assert (await log_in(client, "taro@example.jp", NEW_PASSWORD)).status_code == 200
 

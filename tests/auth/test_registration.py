@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.service import registration
 from app.config import Settings
 from app.models import AccountToken, AuditEvent, AuthSession, RefreshToken, TermsAcceptance, User
+from app.ops import housekeeping
 from tests.auth import (
     T0,
     TERMS,
@@ -279,6 +281,14 @@ async def test_r_id_2_failures_are_throttled_per_address(
 
     await freeze_time(T0 + timedelta(minutes=15))
     assert (await client.post(STUDENT, json=student())).status_code == 201
+
+
+def test_r_id_2_housekeeping_never_purges_a_failure_that_still_counts() -> None:
+    """Student-verification failures live in `rate_limit_window`, which the daily housekeeping
+    purges after RATE_LIMIT_RETENTION; a failure counts for up to a window plus the block it
+    completes, which is how far back registration reads. The purge must not reach that far."""
+    assert registration.STUDENT_FAILURE_LOOKBACK == 2 * registration.STUDENT_WINDOW
+    assert registration.STUDENT_FAILURE_LOOKBACK <= housekeeping.RATE_LIMIT_RETENTION
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ R_NTF_1 = {
         "email_change_requested_notice",
         "email_changed_notice",
     },
-    "password reset": {"password_reset"},
+    "password reset": {"password_reset", "password_reset_completed"},
     "trial ends in 2 days": {"trial_ending"},
     "charge succeeded (order)": {"charge_succeeded"},
     "charge failed": {"charge_failed"},

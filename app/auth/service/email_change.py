@@ -26,13 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import AuditAction, record_audit_event
 from app.auth import repository, rules
 from app.auth.errors import EmailAlreadyRegistered, EmailChangeTokenInvalid, EmailUnchanged
+from app.auth.service import links
 from app.auth.service.guard import verify_current_password
 from app.config import Settings
-from app.kit import security
 from app.kit.request_context import ClientInfo
 from app.models.account_token import AccountTokenPurpose
 from app.models.user import AccountStatus, User
-from app.notifications.service import enqueue_email
+from app.notifications.service import notify_user
 
 
 async def request_email_change(
@@ -59,44 +59,29 @@ async def request_email_change(
     )
     if await repository.email_is_taken(session, new_email):
         raise EmailAlreadyRegistered()
-    await repository.retire_account_tokens(
-        session, user.id, purposes=[AccountTokenPurpose.change_email], now=now
-    )
-    raw = security.new_token()
     expires_at = now + timedelta(hours=settings.email_change_ttl_hours)
-    await repository.add_account_token(
+    raw = await links.issue(
         session,
-        user_id=user.id,
-        purpose=AccountTokenPurpose.change_email,
-        digest=security.token_digest(raw),
+        user.id,
+        AccountTokenPurpose.change_email,
         now=now,
         expires_at=expires_at,
         new_email=new_email,
     )
-    await enqueue_email(
+    await notify_user(
         session,
-        to_address=new_email,
+        user,
         template="email_change_confirm",
+        to_address=new_email,
         context={
-            "name": user.name,
             "confirm_url": rules.frontend_link(
                 settings.frontend_base_url, "/confirm-email-change", raw
             ),
             "expires_at": rules.format_email_datetime(expires_at, user.locale),
         },
         now=now,
-        locale=user.locale,
-        user_id=user.id,
     )
-    await enqueue_email(
-        session,
-        to_address=user.email,
-        template="email_change_requested_notice",
-        context={"name": user.name},
-        now=now,
-        locale=user.locale,
-        user_id=user.id,
-    )
+    await notify_user(session, user, template="email_change_requested_notice", now=now)
     await record_audit_event(
         session,
         action=AuditAction.email_change_requested,
@@ -112,14 +97,8 @@ async def request_email_change(
 async def confirm_email_change(
     session: AsyncSession, *, token: str, now: datetime, client: ClientInfo
 ) -> None:
-    row = await repository.find_account_token(
-        session, security.token_digest(token), AccountTokenPurpose.change_email
-    )
-    if (
-        row is None
-        or row.new_email is None
-        or not rules.token_is_usable(expires_at=row.expires_at, used_at=row.used_at, now=now)
-    ):
+    row = await links.find_usable(session, token, AccountTokenPurpose.change_email, now=now)
+    if row is None or row.new_email is None:
         raise EmailChangeTokenInvalid()
     user = await repository.get_user(session, row.user_id)
     if user is None or user.status is not AccountStatus.active:
@@ -139,15 +118,7 @@ async def confirm_email_change(
     await repository.retire_account_tokens(
         session, user.id, purposes=list(AccountTokenPurpose), now=now
     )
-    await enqueue_email(
-        session,
-        to_address=old_email,
-        template="email_changed_notice",
-        context={"name": user.name},
-        now=now,
-        locale=user.locale,
-        user_id=user.id,
-    )
+    await notify_user(session, user, template="email_changed_notice", to_address=old_email, now=now)
     await record_audit_event(
         session,
         action=AuditAction.email_changed,

@@ -6,12 +6,14 @@ to pass, so nobody can reach someone else's profile through these operations.
 - Profile changes are limited to the name and the language. Students registered through the
   customer registry (R-ID-2) keep the registry's name: seed 002 総則第8条第3項 has them report a
   change of name to the office on paper or by phone, so `name-managed-by-registry`.
-- Self-withdrawal (退会, R-ID-9; seed 002 総則第9条第1項) needs the current password. The account
-  becomes `withdrawn`; every session ends, every emailed link dies, the member gets the
-  `account_withdrawn` email and the act is audited. Nothing is deleted: the data is kept (seed
-  002 総則第9条第1項 keeps using personal data after withdrawal; R-SUB-11 restores history on
-  rejoining). Only individual members withdraw themselves: accounts of an organization are
-  closed by its administrator, and staff accounts by an admin (`withdrawal-not-allowed`).
+- Self-withdrawal (退会, R-ID-9; seed 002 総則第9条第1項) needs the current password; then
+  `account_status.withdraw_account` does what staff withdrawal does too: the account becomes
+  `withdrawn`, every session ends, every emailed link dies, the member gets the
+  `account_withdrawn` email (with the way back) and the act is audited. Nothing is deleted: the
+  data is kept (seed 002 総則第9条第1項 keeps using personal data after withdrawal; R-SUB-11
+  restores history on rejoining, `app.auth.service.rejoin`). Only individual members withdraw
+  themselves: accounts of an organization are closed by its administrator, and staff accounts
+  by an admin (`withdrawal-not-allowed`).
 """
 
 from __future__ import annotations
@@ -22,17 +24,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import AuditAction, record_audit_event
-from app.auth import repository
 from app.auth.errors import NameManagedByRegistry, WithdrawalNotAllowed
-from app.auth.service import terms
+from app.auth.service import account_status, terms
 from app.auth.service.guard import verify_current_password
-from app.auth.service.sessions import end_all_sessions
 from app.config import Settings
 from app.kit.request_context import ClientInfo
-from app.models.account_token import AccountTokenPurpose
 from app.models.user import AccountStatus, Role, User
-from app.notifications.service import enqueue_email
 
 
 @dataclass(frozen=True)
@@ -100,29 +97,6 @@ async def withdraw(
         client=client,
         settings=settings,
     )
-    user.status = AccountStatus.withdrawn
-    user.status_reason = reason
-    user.status_changed_at = now
-    await end_all_sessions(session, user, now=now, reason="withdrawn")
-    await repository.retire_account_tokens(
-        session, user.id, purposes=list(AccountTokenPurpose), now=now
-    )
-    await enqueue_email(
-        session,
-        to_address=user.email,
-        template="account_withdrawn",
-        context={"name": user.name},
-        now=now,
-        locale=user.locale,
-        user_id=user.id,
-    )
-    await record_audit_event(
-        session,
-        action=AuditAction.withdrawn,
-        now=now,
-        actor_user_id=user.id,
-        target_type="user",
-        target_id=user.id,
-        client=client,
-        data={"by": "member", "reason": reason},
+    await account_status.withdraw_account(
+        session, user, actor=user, reason=reason, now=now, client=client, settings=settings
     )

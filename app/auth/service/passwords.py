@@ -3,18 +3,20 @@
 Reset request: always the same 202 answer, whoever asks about whichever address (no account
 enumeration). An email goes out only to an active account: a suspended or withdrawn account
 could not log in with a new password anyway, so nothing is sent to it (the request is audited
-with its outcome for the support office). At most `RESET_EMAILS_PER_WINDOW` reset emails per
-account per `RESET_EMAIL_WINDOW`, so the endpoint cannot be used to flood someone's inbox;
+with its outcome for the support office). At most `links.EMAILS_PER_WINDOW` reset emails per
+account per `links.EMAIL_WINDOW`, so the endpoint cannot be used to flood someone's inbox;
 further requests answer the same and send nothing. A new reset link retires older unused ones.
 
 Reset confirm: the token is single-use and valid for `password_reset_ttl_minutes` (until, not
 at, its expiry). Using it sets the password, ends every session of the account, marks the address
-verified (the link proved it), and tells the member by email. A new password that breaks the
-policy is refused without consuming the token.
+verified (the link proved it), and tells the member by email (`password_reset_completed`: every
+device was signed out). A new password that breaks the policy is refused without consuming the
+token.
 
 Change (signed in): needs the current password (guarded like a login, R-ID-8). Other sessions
 end; the calling session stays signed in: its refresh token keeps working and the response
-carries a new access token, because the bumped epoch retires the one used for this call.
+carries a new access token, because the bumped epoch retires the one used for this call. The
+email (`password_changed`) says so: this device stays signed in, the others were signed out.
 
 Both take the account's login lock, so a login verifying the old password at the same moment
 either finishes before (and its session is revoked) or sees the new hash.
@@ -30,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import AuditAction, record_audit_event
 from app.auth import repository, rules
 from app.auth.errors import ResetTokenInvalid
+from app.auth.service import links
 from app.auth.service.guard import lock_account, verify_current_password
 from app.auth.service.registration import check_password_policy
 from app.auth.service.sessions import AccessToken, end_all_sessions, issue_access_token
@@ -38,10 +41,7 @@ from app.kit import security
 from app.kit.request_context import ClientInfo
 from app.models.account_token import AccountTokenPurpose
 from app.models.user import AccountStatus, User
-from app.notifications.service import enqueue_email
-
-RESET_EMAILS_PER_WINDOW = 3
-RESET_EMAIL_WINDOW = timedelta(minutes=15)
+from app.notifications.service import notify_user
 
 
 async def request_password_reset(
@@ -67,36 +67,21 @@ async def _send_reset_link(
         return "unknown_email"
     if user.status is not AccountStatus.active:
         return f"not_sent_{user.status.value}"
-    recent = await repository.count_account_tokens_issued(
-        session, user.id, AccountTokenPurpose.reset_password, since=now - RESET_EMAIL_WINDOW
-    )
-    if recent >= RESET_EMAILS_PER_WINDOW:
+    if await links.emails_throttled(session, user.id, AccountTokenPurpose.reset_password, now=now):
         return "not_sent_throttled"
-    await repository.retire_account_tokens(
-        session, user.id, purposes=[AccountTokenPurpose.reset_password], now=now
-    )
-    raw = security.new_token()
     expires_at = now + timedelta(minutes=settings.password_reset_ttl_minutes)
-    await repository.add_account_token(
-        session,
-        user_id=user.id,
-        purpose=AccountTokenPurpose.reset_password,
-        digest=security.token_digest(raw),
-        now=now,
-        expires_at=expires_at,
+    raw = await links.issue(
+        session, user.id, AccountTokenPurpose.reset_password, now=now, expires_at=expires_at
     )
-    await enqueue_email(
+    await notify_user(
         session,
-        to_address=user.email,
+        user,
         template="password_reset",
         context={
-            "name": user.name,
             "reset_url": rules.frontend_link(settings.frontend_base_url, "/reset-password", raw),
             "expires_at": rules.format_email_datetime(expires_at, user.locale),
         },
         now=now,
-        locale=user.locale,
-        user_id=user.id,
     )
     return "sent"
 
@@ -110,12 +95,8 @@ async def confirm_password_reset(
     client: ClientInfo,
     settings: Settings,
 ) -> None:
-    row = await repository.find_account_token(
-        session, security.token_digest(token), AccountTokenPurpose.reset_password
-    )
-    if row is None or not rules.token_is_usable(
-        expires_at=row.expires_at, used_at=row.used_at, now=now
-    ):
+    row = await links.find_usable(session, token, AccountTokenPurpose.reset_password, now=now)
+    if row is None:
         raise ResetTokenInvalid()
     user = await repository.get_user(session, row.user_id)
     if user is None or user.status is not AccountStatus.active:
@@ -134,7 +115,7 @@ async def confirm_password_reset(
     await repository.retire_account_tokens(
         session, user.id, purposes=[AccountTokenPurpose.reset_password], now=now
     )
-    await _tell_password_changed(session, user, now=now)
+    await notify_user(session, user, template="password_reset_completed", now=now)
     await record_audit_event(
         session,
         action=AuditAction.password_reset,
@@ -173,7 +154,7 @@ async def change_password(
     await repository.retire_account_tokens(
         session, user.id, purposes=[AccountTokenPurpose.reset_password], now=now
     )
-    await _tell_password_changed(session, user, now=now)
+    await notify_user(session, user, template="password_changed", now=now)
     await record_audit_event(
         session,
         action=AuditAction.password_changed,
@@ -184,15 +165,3 @@ async def change_password(
         client=client,
     )
     return issue_access_token(user, session_id, now=now, settings=settings)
-
-
-async def _tell_password_changed(session: AsyncSession, user: User, *, now: datetime) -> None:
-    await enqueue_email(
-        session,
-        to_address=user.email,
-        template="password_changed",
-        context={"name": user.name},
-        now=now,
-        locale=user.locale,
-        user_id=user.id,
-    )

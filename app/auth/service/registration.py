@@ -18,7 +18,10 @@ not make the member type the password twice.
 
 One account per email (the unique index, whatever the account's state) and per customer number:
 concurrent registrations of one address yield one account; the others get the 409 problem the
-pre-check would have given.
+pre-check would have given. An address (or customer number) held by a withdrawn account that may
+come back answers `rejoin-required` instead of `email-already-registered` (or
+`customer-already-registered`): its holder rejoins and gets the same account back
+(`app.auth.service.rejoin`; seed 002 総則第9条第1項, R-SUB-11).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,11 +41,12 @@ from app.auth.errors import (
     CustomerAlreadyRegistered,
     EmailAlreadyRegistered,
     PasswordPolicyViolated,
+    RejoinRequired,
     StudentRegistrationThrottled,
     StudentVerificationFailed,
     VerificationTokenInvalid,
 )
-from app.auth.service import terms
+from app.auth.service import account_status, links, terms
 from app.auth.service.sessions import IssuedTokens, start_session
 from app.config import Settings
 from app.kit import security
@@ -50,12 +55,18 @@ from app.kit.request_context import ClientInfo
 from app.models.account_token import AccountTokenPurpose
 from app.models.terms import TermsDocument
 from app.models.user import AccountStatus, Role, User
-from app.notifications.service import enqueue_email
+from app.notifications.service import notify_user
 
 STUDENT_MAX_FAILURES = 10
 STUDENT_WINDOW = timedelta(minutes=15)
-# Not yet a member of `AuditAction`; a stable name all the same.
-STUDENT_VERIFICATION_FAILED = "account.student_verification_failed"
+# The failures live in `rate_limit_window` rows (one per failure instant, bucket
+# "student-registration:<address>"), which the daily housekeeping (app/ops/housekeeping.py)
+# deletes once older than RATE_LIMIT_RETENTION (1 hour). A failure matters for at most
+# STUDENT_WINDOW (it counts toward a block) plus STUDENT_WINDOW (the block it completes lasts
+# that long) = 30 minutes, which is also how far back `register_student` reads: the purge never
+# removes a failure that still counts. Keep 2 * STUDENT_WINDOW <= RATE_LIMIT_RETENTION
+# (tests/auth/test_registration.py checks it).
+STUDENT_FAILURE_LOOKBACK = 2 * STUDENT_WINDOW
 
 
 @dataclass(frozen=True)
@@ -93,8 +104,7 @@ async def register_member(
         session, terms_version=terms_version, privacy_version=privacy_version, now=now
     )
     check_password_policy(password, login_ids=[email])
-    if await repository.email_is_taken(session, email):
-        raise EmailAlreadyRegistered()
+    await _check_email_is_free(session, email)
     return await _create_account(
         session,
         name=name,
@@ -131,7 +141,9 @@ async def register_student(
     await repository.advisory_lock(
         session, repository.LockSpace.student_registration_address, client.ip_address
     )
-    failures = await repository.throttle_events(session, bucket, since=now - 2 * STUDENT_WINDOW)
+    failures = await repository.throttle_events(
+        session, bucket, since=now - STUDENT_FAILURE_LOOKBACK
+    )
     until = rules.blocked_until(
         failures, now=now, limit=STUDENT_MAX_FAILURES, window=STUDENT_WINDOW, block=STUDENT_WINDOW
     )
@@ -145,13 +157,13 @@ async def register_student(
     if not security.constant_time_equals(on_file, phone) or record is None:
         await repository.add_throttle_event(session, bucket, at=now)
         await record_audit_event(
-            session, action=STUDENT_VERIFICATION_FAILED, now=now, client=client
+            session, action=AuditAction.student_verification_failed, now=now, client=client
         )
         raise StudentVerificationFailed()
-    if await repository.customer_number_is_taken(session, record.customer_number):
-        raise CustomerAlreadyRegistered()
-    if await repository.email_is_taken(session, email):
-        raise EmailAlreadyRegistered()
+    holder = await repository.find_user_by_customer_number(session, record.customer_number)
+    if holder is not None:
+        await _refuse_taken(session, holder, CustomerAlreadyRegistered())
+    await _check_email_is_free(session, email)
     return await _create_account(
         session,
         name=record.name,
@@ -164,6 +176,27 @@ async def register_student(
         client=client,
         settings=settings,
     )
+
+
+async def _check_email_is_free(session: AsyncSession, email: str) -> None:
+    holder = await repository.find_user_by_email(session, email)
+    if holder is not None:
+        await _refuse_taken(session, holder, EmailAlreadyRegistered())
+
+
+async def _refuse_taken(
+    session: AsyncSession,
+    holder: User,
+    taken: EmailAlreadyRegistered | CustomerAlreadyRegistered,
+) -> NoReturn:
+    """The address or customer number has an account: `rejoin-required` when it is a withdrawn
+    account its holder may reopen online, otherwise `taken`."""
+    if (
+        holder.status is AccountStatus.withdrawn
+        and await account_status.rejoin_refusal_for(session, holder) is None
+    ):
+        raise RejoinRequired()
+    raise taken
 
 
 async def _create_account(
@@ -226,31 +259,19 @@ async def send_verification_email(
     session: AsyncSession, user: User, *, template: str, now: datetime, settings: Settings
 ) -> None:
     """Issue a fresh verification link (older ones stop working) and email it."""
-    await repository.retire_account_tokens(
-        session, user.id, purposes=[AccountTokenPurpose.verify_email], now=now
-    )
-    raw = security.new_token()
     expires_at = now + timedelta(hours=settings.email_verification_ttl_hours)
-    await repository.add_account_token(
-        session,
-        user_id=user.id,
-        purpose=AccountTokenPurpose.verify_email,
-        digest=security.token_digest(raw),
-        now=now,
-        expires_at=expires_at,
+    raw = await links.issue(
+        session, user.id, AccountTokenPurpose.verify_email, now=now, expires_at=expires_at
     )
-    await enqueue_email(
+    await notify_user(
         session,
-        to_address=user.email,
+        user,
         template=template,
         context={
-            "name": user.name,
             "verify_url": rules.frontend_link(settings.frontend_base_url, "/verify-email", raw),
             "expires_at": rules.format_email_datetime(expires_at, user.locale),
         },
         now=now,
-        locale=user.locale,
-        user_id=user.id,
     )
 
 
@@ -267,12 +288,8 @@ async def resend_verification(
 
 
 async def confirm_email_verification(session: AsyncSession, *, token: str, now: datetime) -> None:
-    row = await repository.find_account_token(
-        session, security.token_digest(token), AccountTokenPurpose.verify_email
-    )
-    if row is None or not rules.token_is_usable(
-        expires_at=row.expires_at, used_at=row.used_at, now=now
-    ):
+    row = await links.find_usable(session, token, AccountTokenPurpose.verify_email, now=now)
+    if row is None:
         raise VerificationTokenInvalid()
     user = await repository.get_user(session, row.user_id)
     if user is None or user.status is not AccountStatus.active:

@@ -1,0 +1,93 @@
+"""The framework ceiling: bare FastAPI + an asyncpg pool, one statement per request.
+
+    uvicorn bench.ceiling:create_app --factory   (DATABASE_URL: the benchmark database)
+
+- `GET /read/{lesson_id}`: one single-row SELECT by primary key on `lesson` (same dataset as
+  the app), returned as JSON. What the app's reads are compared with.
+- `POST /insert`: a JSON body validated by pydantic, one INSERT into `bench_ceiling_insert`
+  (primary key = the body's event id, as an idempotent progress event would have), in its own
+  implicitly committed transaction: one WAL flush per request, like the app's commit.
+
+No auth, no middleware, no ORM: everything the app does beyond this is its own cost. The pool
+is as large as the app's (`database_pool_size + database_max_overflow`).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI, HTTPException, Request
+from pydantic import BaseModel
+
+from app.config import Settings
+
+INSERT_TABLE_DDL = """
+CREATE TABLE IF NOT EXISTS bench_ceiling_insert (
+    event_id uuid PRIMARY KEY,
+    lesson_id uuid NOT NULL,
+    position_seconds integer NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+class InsertBody(BaseModel):
+    event_id: uuid.UUID
+    lesson_id: uuid.UUID
+    position_seconds: int
+
+
+def create_app() -> FastAPI:
+    from bench.database import asyncpg_dsn
+
+    dsn = asyncpg_dsn(os.environ["DATABASE_URL"])
+    defaults = Settings()  # the same environment as the app: same pool size
+    pool_max = defaults.database_pool_size + defaults.database_max_overflow
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = await asyncpg.create_pool(
+            dsn,
+            min_size=defaults.database_pool_size,
+            max_size=pool_max,
+            server_settings={"application_name": "manabi-bench-ceiling", "timezone": "UTC"},
+        )
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    app = FastAPI(title="Manabi bench ceiling", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/read/{lesson_id}")
+    async def read(lesson_id: uuid.UUID, request: Request) -> dict[str, Any]:
+        row = await request.app.state.pool.fetchrow(
+            "SELECT id, course_id, position, kind, title, description, video_asset_id, "
+            "duration_seconds FROM lesson WHERE id = $1",
+            lesson_id,
+        )
+        if row is None:
+            raise HTTPException(status_code=404)
+        return dict(row)
+
+    @app.post("/insert", status_code=201)
+    async def insert(body: InsertBody, request: Request) -> dict[str, Any]:
+        await request.app.state.pool.execute(
+            "INSERT INTO bench_ceiling_insert (event_id, lesson_id, position_seconds) "
+            "VALUES ($1, $2, $3)",
+            body.event_id,
+            body.lesson_id,
+            body.position_seconds,
+        )
+        return {"event_id": body.event_id}
+
+    return app

@@ -1,0 +1,1 @@
+"""Tests of webinars and workshops (R-CON-5, R-CON-6)."""
