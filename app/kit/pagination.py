@@ -185,7 +185,10 @@ def decode_cursor(cursor: str, *, signing_key: str, context: str) -> tuple[Curso
         payload = _b64decode(payload_part)
         expected = _mac(signing_key, context, payload)
         # Verify before parsing: unauthenticated input never reaches the JSON parser.
-        if not hmac.compare_digest(_b64decode(mac_part), expected):
+        # Canonical encodings only: base64's padding bits allow several spellings of one value.
+        if _b64encode(payload) != payload_part or not hmac.compare_digest(
+            mac_part, _b64encode(expected)
+        ):
             raise ValueError("bad signature")
         items = json.loads(payload)
         if not isinstance(items, list):

@@ -91,7 +91,11 @@ def verify(
             raise ValueError("too long")
         payload_part, mac_part = token.split(".")
         payload = _unb64(payload_part)
-        if not hmac.compare_digest(_unb64(mac_part), _mac(signing_key, payload)):
+        # Compare the canonical encodings, not decoded bytes: base64's last character carries
+        # padding bits, so several spellings decode alike — each must not be a valid link.
+        if _b64(payload) != payload_part or not hmac.compare_digest(
+            mac_part, _b64(_mac(signing_key, payload))
+        ):
             raise ValueError("bad signature")
         purpose_code, subject, member, expires = payload.decode().split("|")
         claims = LinkClaims(

@@ -50,13 +50,22 @@ _CT = (
 )
 
 
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A fixed timestamp: the same factory call gives the same bytes (tests compare them)."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def _ooxml(part: str, content_type: str, *, extra: dict[str, bytes] | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CT.format(part=part, content_type=content_type))
-        archive.writestr(part, "<root/>")
+        archive.writestr(
+            _entry("[Content_Types].xml"), _CT.format(part=part, content_type=content_type)
+        )
+        archive.writestr(_entry(part), "<root/>")
         for name, data in (extra or {}).items():
-            archive.writestr(name, data)
+            archive.writestr(_entry(name), data)
     return buffer.getvalue()
 
 
@@ -85,7 +94,7 @@ def docx_bytes() -> bytes:
 def plain_zip_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("readme.txt", "hello")
+        archive.writestr(_entry("readme.txt"), "hello")
     return buffer.getvalue()
 
 
