@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlencode
 
-from app.kit.calendar import JST
 from app.kit.normalize import nfkc
 
 # --- R-ID-4: passwords ----------------------------------------------------------------------------
@@ -204,11 +203,3 @@ def rejoin_refusal(
 def frontend_link(base_url: str, path: str, token: str) -> str:
     """The one-time link in an email: the front end's page with the token as its parameter."""
     return f"{base_url.rstrip('/')}{path}?{urlencode({'token': token})}"
-
-
-def format_email_datetime(instant: datetime, locale: str) -> str:
-    """An instant as people in Japan read it in an email: JST, to the minute."""
-    local = instant.astimezone(JST)
-    if locale == "en":
-        return local.strftime("%Y-%m-%d %H:%M (JST)")
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

@@ -121,3 +121,14 @@ class LessonOrderInvalid(ValidationFailed):
         "ja": "コースのすべてのレッスンIDを、重複なく1回ずつ指定してください。",
         "en": "List every lesson id of the course exactly once.",
     }
+
+
+class LessonHasNoVideo(Conflict):
+    """R-CON-2, R-PRG-1: playback and playback progress exist only for lessons with a video."""
+
+    type = "lesson-has-no-video"
+    title = {"ja": "このレッスンには動画がありません", "en": "This lesson has no video"}
+    detail = {
+        "ja": "再生と視聴状況の記録は、動画のあるレッスンでのみご利用いただけます。",
+        "en": "Playback and playback progress are available for lessons with a video only.",
+    }

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.events.rules import format_email_datetime
 from app.models.event import Event
 from app.models.user import User
+from app.notifications.formatting import format_email_datetime
 from app.notifications.service import enqueue_email
 
 

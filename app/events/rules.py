@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.kit.calendar import JST
 from app.models.event import EventDelivery, EventKind, EventStatus
 
 CHAT_MESSAGE_MAX_LENGTH = 1000
@@ -125,11 +124,3 @@ def group_work_expected(*, minimum_headcount: int | None, registered_count: int)
     if minimum_headcount is None:
         return None
     return registered_count >= minimum_headcount
-
-
-def format_email_datetime(instant: datetime, locale: str) -> str:
-    """An instant as people in Japan read it in an email: JST, to the minute."""
-    local = instant.astimezone(JST)
-    if locale == "en":
-        return local.strftime("%Y-%m-%d %H:%M (JST)")
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

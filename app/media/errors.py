@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.content.errors import LessonHasNoVideo as LessonHasNoVideo
+from app.content.errors import LessonNotFound as LessonNotFound  # one type everywhere
 from app.kit.errors import (
-    Conflict,
     Forbidden,
     NotFound,
     ProblemError,
     ServiceUnavailable,
     ValidationFailed,
 )
-
-
-class LessonNotFound(NotFound):
-    """Same type as the catalog's: unknown lessons and lessons of unpublished courses."""
-
-    type = "lesson-not-found"
-    title = {"ja": "レッスンが見つかりません", "en": "Lesson not found"}
 
 
 class MaterialNotFound(NotFound):
@@ -122,13 +116,6 @@ class RangeNotSatisfiable(ProblemError):
     def __init__(self, *, size: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.headers["Content-Range"] = f"bytes */{size}"
-
-
-class LessonHasNoVideo(Conflict):
-    """R-CON-1/R-CON-2: only video and exercise lessons with an asset play."""
-
-    type = "lesson-has-no-video"
-    title = {"ja": "このレッスンには動画がありません", "en": "This lesson has no video"}
 
 
 class StorageUnavailable(ServiceUnavailable):

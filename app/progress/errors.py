@@ -6,31 +6,10 @@ client handles "it does not exist (for you)" the same way everywhere.
 
 from __future__ import annotations
 
+from app.content.errors import CourseNotFound as CourseNotFound  # one type everywhere
+from app.content.errors import LessonHasNoVideo as LessonHasNoVideo
+from app.content.errors import LessonNotFound as LessonNotFound
 from app.kit.errors import Conflict, NotFound, ValidationFailed
-
-
-class LessonNotFound(NotFound):
-    type = "lesson-not-found"
-    title = {"ja": "レッスンが見つかりません", "en": "Lesson not found"}
-
-
-class CourseNotFound(NotFound):
-    type = "course-not-found"
-    title = {"ja": "コースが見つかりません", "en": "Course not found"}
-
-
-class LessonHasNoVideo(Conflict):
-    """R-PRG-1: playback progress exists only for lessons with a video of known length."""
-
-    type = "lesson-has-no-video"
-    title = {
-        "ja": "このレッスンには再生位置を記録できません",
-        "en": "This lesson has no video to record progress for",
-    }
-    detail = {
-        "ja": "動画のあるレッスンでのみ視聴状況を記録できます。",
-        "en": "Playback progress is recorded for lessons with a video only.",
-    }
 
 
 class TestLessonCompletesByAttempt(Conflict):

@@ -13,6 +13,7 @@ from app.auth import rules
 from app.auth.rules import LoginIdKind, PasswordViolation
 from app.auth.service.guard import pseudo_account_id
 from app.kit.normalize import normalize_login_id
+from app.notifications.formatting import format_email_datetime
 
 T = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -170,8 +171,8 @@ def test_r_id_1_versions_must_all_match() -> None:
 
 
 def test_r_id_1_r_id_5_email_datetimes_are_jst() -> None:
-    assert rules.format_email_datetime(T, "ja") == "2026年11月24日 10:00"
-    assert rules.format_email_datetime(T, "en") == "2026-11-24 10:00 (JST)"
+    assert format_email_datetime(T, "ja") == "2026年11月24日 10:00"
+    assert format_email_datetime(T, "en") == "2026-11-24 10:00 (JST)"
 
 
 def test_r_id_5_links_carry_the_token_as_a_parameter() -> None:

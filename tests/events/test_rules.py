@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from app.events import rules
 from app.models import EventDelivery, EventKind, EventStatus
+from app.notifications.formatting import format_email_datetime
 
 T = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -185,5 +186,5 @@ def test_r_con_5_r_con_6_event_settings_must_agree(
 
 
 def test_r_con_6_email_datetimes_are_jst() -> None:
-    assert rules.format_email_datetime(T, "ja") == "2026年12月8日 10:00"
-    assert rules.format_email_datetime(T, "en") == "2026-12-08 10:00 (JST)"
+    assert format_email_datetime(T, "ja") == "2026年12月8日 10:00"
+    assert format_email_datetime(T, "en") == "2026-12-08 10:00 (JST)"

@@ -32,6 +32,7 @@ from app.config import Settings
 from app.kit.request_context import ClientInfo
 from app.models.account_token import AccountTokenPurpose
 from app.models.user import AccountStatus, User
+from app.notifications.formatting import format_email_datetime
 from app.notifications.service import notify_user
 
 
@@ -77,7 +78,7 @@ async def request_email_change(
             "confirm_url": rules.frontend_link(
                 settings.frontend_base_url, "/confirm-email-change", raw
             ),
-            "expires_at": rules.format_email_datetime(expires_at, user.locale),
+            "expires_at": format_email_datetime(expires_at, user.locale),
         },
         now=now,
     )

@@ -41,6 +41,7 @@ from app.kit import security
 from app.kit.request_context import ClientInfo
 from app.models.account_token import AccountTokenPurpose
 from app.models.user import AccountStatus, User
+from app.notifications.formatting import format_email_datetime
 from app.notifications.service import notify_user
 
 
@@ -79,7 +80,7 @@ async def _send_reset_link(
         template="password_reset",
         context={
             "reset_url": rules.frontend_link(settings.frontend_base_url, "/reset-password", raw),
-            "expires_at": rules.format_email_datetime(expires_at, user.locale),
+            "expires_at": format_email_datetime(expires_at, user.locale),
         },
         now=now,
     )

@@ -55,6 +55,7 @@ from app.kit.request_context import ClientInfo
 from app.models.account_token import AccountTokenPurpose
 from app.models.terms import TermsDocument
 from app.models.user import AccountStatus, Role, User
+from app.notifications.formatting import format_email_datetime
 from app.notifications.service import notify_user
 
 STUDENT_MAX_FAILURES = 10
@@ -269,7 +270,7 @@ async def send_verification_email(
         template=template,
         context={
             "verify_url": rules.frontend_link(settings.frontend_base_url, "/verify-email", raw),
-            "expires_at": rules.format_email_datetime(expires_at, user.locale),
+            "expires_at": format_email_datetime(expires_at, user.locale),
         },
         now=now,
     )

@@ -42,6 +42,7 @@ from app.config import Settings
 from app.kit.request_context import ClientInfo
 from app.models.account_token import AccountTokenPurpose
 from app.models.user import AccountStatus, User
+from app.notifications.formatting import format_email_datetime
 from app.notifications.service import notify_user
 
 REJOIN_LINK_PAGE = "/rejoin/confirm"  # the front end's page the emailed link opens
@@ -85,7 +86,7 @@ async def _send_rejoin_link(
         template="rejoin_link",
         context={
             "rejoin_url": rules.frontend_link(settings.frontend_base_url, REJOIN_LINK_PAGE, raw),
-            "expires_at": rules.format_email_datetime(expires_at, user.locale),
+            "expires_at": format_email_datetime(expires_at, user.locale),
         },
         now=now,
     )
