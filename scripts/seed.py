@@ -1,4 +1,5 @@
-"""Demo data for local development (`make seed`, and `make run` before it serves).
+"""Demo data for local development (`make seed`, and `make run` before it serves): one account
+per role, terms, registry records, two published demo courses and a membership for the member.
 
 Idempotent: every row is keyed by something unique (email, organization name, terms kind +
 version, customer number) and only inserted when missing, so a second run changes nothing.
@@ -27,16 +28,25 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app.content.rules import search_text  # noqa: E402
 from app.kit.normalize import normalize_email  # noqa: E402
 from app.kit.security import hash_password, verify_password  # noqa: E402
 from app.models import (  # noqa: E402
+    Course,
+    CourseKind,
     CustomerRecord,
+    EntitlementGrant,
+    GrantScope,
+    GrantSource,
+    Lesson,
+    LessonKind,
     Organization,
     Role,
     TermsDocument,
     TermsKind,
     User,
 )
+from app.models.progress import QuizChoice, QuizQuestion  # noqa: E402
 
 DEMO_ORGANIZATION = "デモ学習株式会社"
 TERMS_VERSION = "2026-11-01"
@@ -145,7 +155,106 @@ async def seed(session: AsyncSession, *, now: datetime | None = None) -> list[Cr
             status = "created"
         credentials.append(Credential(demo.role.value, email, demo.password, status))
     await session.flush()
+    await seed_catalog(session, now=now)
     return credentials
+
+
+# (slug, kind, title, summary, keywords, lessons: (kind, title, seconds or None))
+DEMO_COURSES = (
+    (
+        "demo-roumu-kiso",
+        CourseKind.course,
+        "労務管理の基礎",
+        "労働時間・休日・賃金の基本を短い動画で学びます。",
+        "労務 労働基準法 36協定",
+        (
+            (LessonKind.video, "労働時間の原則", 600),
+            (LessonKind.video, "36協定と時間外労働", 720),
+            (LessonKind.test, "確認テスト", None),
+        ),
+    ),
+    (
+        "demo-ai-katsuyou",
+        CourseKind.seminar,
+        "AI活用入門セミナー",
+        "生成AIを日々の業務に取り入れる考え方と手順。",
+        "AI 生成AI ChatGPT 業務改善",
+        (
+            (LessonKind.video, "生成AIでできること", 900),
+            (LessonKind.exercise, "プロンプト演習", 480),
+        ),
+    ),
+)
+DEMO_QUIZ = (
+    ("法定労働時間は1日何時間ですか。", ("6時間", "8時間", "10時間"), 1),
+    ("時間外労働に必要な労使協定は何ですか。", ("36協定", "就業規則", "雇用契約書"), 0),
+)
+
+
+async def seed_catalog(session: AsyncSession, *, now: datetime) -> None:
+    """Two published demo courses (one with a self-check test) and a membership grant for the
+    demo member, so the catalog, lesson pages, progress and tests can be tried at once."""
+    for position, (slug, kind, title, summary, keywords, lessons) in enumerate(DEMO_COURSES):
+        if await session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
+            continue
+        course = Course(
+            slug=slug,
+            kind=kind,
+            title=title,
+            summary=summary,
+            keywords=keywords,
+            search_text=search_text(title=title, summary=summary, keywords=keywords),
+            is_published=True,
+            published_at=now,
+            position=position,
+        )
+        session.add(course)
+        await session.flush()
+        for index, (lesson_kind, lesson_title, seconds) in enumerate(lessons):
+            lesson = Lesson(
+                course_id=course.id,
+                position=index,
+                kind=lesson_kind,
+                title=lesson_title,
+                video_asset_id=f"{slug}-{index}" if seconds else None,
+                duration_seconds=seconds,
+            )
+            session.add(lesson)
+            await session.flush()
+            if lesson_kind is LessonKind.test:
+                for q_position, (body, choices, correct) in enumerate(DEMO_QUIZ):
+                    question = QuizQuestion(lesson_id=lesson.id, position=q_position, body=body)
+                    session.add(question)
+                    await session.flush()
+                    session.add_all(
+                        QuizChoice(
+                            question_id=question.id,
+                            position=c_position,
+                            body=choice,
+                            is_correct=c_position == correct,
+                        )
+                        for c_position, choice in enumerate(choices)
+                    )
+    member_id = await session.scalar(
+        select(User.id).where(User.email == normalize_email("member@manabi.example"))
+    )
+    has_grant = await session.scalar(
+        select(EntitlementGrant.id).where(
+            EntitlementGrant.user_id == member_id, EntitlementGrant.source_ref == "demo"
+        )
+    )
+    if member_id is not None and has_grant is None:
+        session.add(
+            EntitlementGrant(
+                user_id=member_id,
+                scope=GrantScope.membership,
+                source=GrantSource.staff,
+                source_ref="demo",
+                valid_from=now,
+                reason="デモ用の会員権限",
+            )
+        )
+    await session.flush()
 
 
 def credentials_table(credentials: list[Credential]) -> str:

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.entitlements import service as entitlements
 from app.kit.security import verify_password
-from app.models import CustomerRecord, Organization, Role, TermsDocument, TermsKind, User
+from app.models import (
+    Course,
+    CustomerRecord,
+    Lesson,
+    Organization,
+    Role,
+    TermsDocument,
+    TermsKind,
+    User,
+)
+from app.models.progress import QuizQuestion
 from scripts.seed import DEMO_ORGANIZATION, credentials_table, seed
 
 
@@ -81,3 +93,20 @@ def test_credentials_table_lists_every_account() -> None:
     lines = table.splitlines()
     assert lines[0].split() == ["role", "email", "password"]
     assert lines[2].split() == ["member", "m@example.com", "pw-123", "created"]
+
+
+async def test_r_con_7_seed_gives_the_demo_member_a_catalog_to_open(session: AsyncSession) -> None:
+    """`make run` shows published demo courses, and the demo member may open them."""
+    await seed(session)
+    await seed(session)  # idempotent
+    courses = (await session.scalars(select(Course).where(Course.is_published))).all()
+    assert {course.slug for course in courses} >= {"demo-roumu-kiso", "demo-ai-katsuyou"}
+    assert await session.scalar(select(func.count()).select_from(Lesson)) == 5
+    assert await session.scalar(select(func.count()).select_from(QuizQuestion)) == 2
+    member = await session.scalar(select(User).where(User.email == "member@manabi.example"))
+    assert member is not None
+    now = datetime.now(UTC)
+    for course in courses:
+        assert await entitlements.may_open_course(
+            session, user_id=member.id, role=Role.member, course_id=course.id, now=now
+        )
