@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import api_router
+from app.api import api_router, hot_router
 from app.config import Settings, get_settings
 from app.db import (
     create_engine,
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hot_pool = None
     install_middleware(app, settings)
     install_problem_handlers(app)
+    app.include_router(hot_router())
     app.include_router(ops_router)
     app.include_router(api_router(settings))
     _register_problem_schema(app)

@@ -30,7 +30,6 @@ from app.auth import hot_path
 from app.auth.errors import PERSON_AUTH_ERRORS
 from app.auth.hot_path import CurrentClaims, ReadNow
 from app.content import repository, rules, service
-from app.content.admin_router import admin
 from app.content.errors import CourseNotFound, LessonNotFound
 from app.content.schemas import CatalogCourse, CourseDetail, LessonPage
 from app.db import HotConnection, ReadSession
@@ -125,8 +124,3 @@ async def get_lesson(
         now=now,
         confirm_session=partial(hot_path.confirm, request, claims, now),
     )
-
-
-router = APIRouter()
-router.include_router(catalog)
-router.include_router(admin)
