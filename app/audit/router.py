@@ -14,7 +14,7 @@ from app.auth.auth import CurrentAdmin
 from app.auth.errors import PERSON_AUTH_ERRORS
 from app.db import DbSession
 from app.kit.errors import InvalidCursor
-from app.kit.pagination import Page, PageQuery, paginate
+from app.kit.pagination import Page, PageQuery, paginate_as
 from app.kit.problems import problem_responses
 from app.models.audit import AuditEvent
 
@@ -50,9 +50,6 @@ async def list_audit_events(
         occurred_from=occurred_from,
         occurred_to=occurred_to,
     )
-    events, next_cursor = await paginate(
-        session, statement, order_by=[AuditEvent.id], descending=True, params=page
-    )
-    return Page[AuditEventOut](
-        items=[AuditEventOut.model_validate(event) for event in events], next_cursor=next_cursor
+    return await paginate_as(
+        AuditEventOut, session, statement, order_by=[AuditEvent.id], descending=True, params=page
     )

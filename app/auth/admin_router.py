@@ -64,7 +64,7 @@ from app.db import DbSession
 from app.kit.clock import Now
 from app.kit.errors import InvalidCursor, ProblemError
 from app.kit.i18n import negotiate_language
-from app.kit.pagination import Page, PageQuery, paginate
+from app.kit.pagination import Page, PageQuery, paginate_as
 from app.kit.problems import problem_responses
 from app.kit.request_context import Client
 from app.models.api_key import ApiKey
@@ -119,11 +119,13 @@ async def list_users(
     statement = accounts_admin.users_statement(
         role=role, status=status, organization_id=organization_id, q=q
     )
-    users, next_cursor = await paginate(
-        session, statement, order_by=[User.created_at, User.id], descending=True, params=page
-    )
-    return Page[AdminUser](
-        items=[AdminUser.model_validate(user) for user in users], next_cursor=next_cursor
+    return await paginate_as(
+        AdminUser,
+        session,
+        statement,
+        order_by=[User.created_at, User.id],
+        descending=True,
+        params=page,
     )
 
 
@@ -346,15 +348,13 @@ async def create_organization(
 async def list_organizations(
     subject: CurrentStaff, session: DbSession, page: PageQuery
 ) -> Page[OrganizationOut]:
-    items, next_cursor = await paginate(
+    return await paginate_as(
+        OrganizationOut,
         session,
         organizations.organizations_statement(),
         order_by=[Organization.created_at, Organization.id],
         descending=True,
         params=page,
-    )
-    return Page[OrganizationOut](
-        items=[OrganizationOut.model_validate(item) for item in items], next_cursor=next_cursor
     )
 
 
@@ -455,15 +455,13 @@ async def publish_terms(
 async def list_terms(
     subject: CurrentStaff, session: DbSession, page: PageQuery, kind: TermsKind | None = None
 ) -> Page[TermsSummary]:
-    items, next_cursor = await paginate(
+    return await paginate_as(
+        TermsSummary,
         session,
         terms_admin.terms_statement(kind=kind),
         order_by=[TermsDocument.effective_on, TermsDocument.id],
         descending=True,
         params=page,
-    )
-    return Page[TermsSummary](
-        items=[TermsSummary.model_validate(item) for item in items], next_cursor=next_cursor
     )
 
 
@@ -531,15 +529,13 @@ async def list_api_keys(
     page: PageQuery,
     organization_id: uuid.UUID | None = None,
 ) -> Page[ApiKeyOut]:
-    items, next_cursor = await paginate(
+    return await paginate_as(
+        ApiKeyOut,
         session,
         api_key_service.keys_statement(organization_id=organization_id, only_organization=False),
         order_by=[ApiKey.created_at, ApiKey.id],
         descending=True,
         params=page,
-    )
-    return Page[ApiKeyOut](
-        items=[ApiKeyOut.model_validate(item) for item in items], next_cursor=next_cursor
     )
 
 

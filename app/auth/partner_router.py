@@ -38,7 +38,7 @@ from app.auth.organizations import organization_users_statement, subject_organiz
 from app.db import DbSession
 from app.kit.clock import Now
 from app.kit.errors import InvalidCursor, ProblemError
-from app.kit.pagination import Page, PageQuery, paginate
+from app.kit.pagination import Page, PageQuery, paginate_as
 from app.kit.problems import problem_responses
 from app.kit.request_context import Client
 from app.models.api_key import ApiKey
@@ -75,11 +75,13 @@ async def list_organization_users(
     status: AccountStatus | None = None,
 ) -> Page[OrganizationUser]:
     statement = organization_users_statement(subject_organization_id(subject), status=status)
-    users, next_cursor = await paginate(
-        session, statement, order_by=[User.created_at, User.id], descending=False, params=page
-    )
-    return Page[OrganizationUser](
-        items=[OrganizationUser.model_validate(user) for user in users], next_cursor=next_cursor
+    return await paginate_as(
+        OrganizationUser,
+        session,
+        statement,
+        order_by=[User.created_at, User.id],
+        descending=False,
+        params=page,
     )
 
 
@@ -139,11 +141,13 @@ async def list_organization_api_keys(
     statement = api_key_service.keys_statement(
         organization_id=subject_organization_id(subject), only_organization=True
     )
-    keys, next_cursor = await paginate(
-        session, statement, order_by=[ApiKey.created_at, ApiKey.id], descending=True, params=page
-    )
-    return Page[ApiKeyOut](
-        items=[ApiKeyOut.model_validate(key) for key in keys], next_cursor=next_cursor
+    return await paginate_as(
+        ApiKeyOut,
+        session,
+        statement,
+        order_by=[ApiKey.created_at, ApiKey.id],
+        descending=True,
+        params=page,
     )
 
 

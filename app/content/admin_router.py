@@ -50,7 +50,7 @@ from app.content.errors import (
 from app.db import DbSession
 from app.kit.clock import Now
 from app.kit.errors import InvalidCursor, ProblemError
-from app.kit.pagination import Page, PageQuery, paginate
+from app.kit.pagination import Page, PageQuery, paginate_as
 from app.kit.problems import problem_responses
 from app.kit.request_context import Client
 from app.models.content import Course, CourseKind, CourseProgram, Lesson
@@ -109,12 +109,13 @@ async def list_courses(
         program=program,
         is_published=is_published,
     )
-    courses, next_cursor = await paginate(
-        session, statement, order_by=repository.CATALOG_ORDER, descending=False, params=page
-    )
-    return Page[AdminCourseSummary](
-        items=[AdminCourseSummary.model_validate(course) for course in courses],
-        next_cursor=next_cursor,
+    return await paginate_as(
+        AdminCourseSummary,
+        session,
+        statement,
+        order_by=repository.CATALOG_ORDER,
+        descending=False,
+        params=page,
     )
 
 

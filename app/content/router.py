@@ -35,7 +35,7 @@ from app.content.schemas import CatalogCourse, CourseDetail, LessonPage
 from app.db import HotConnection, ReadSession
 from app.entitlements.errors import NotEntitled
 from app.kit.errors import InvalidCursor, ProblemError
-from app.kit.pagination import Page, PageQuery, paginate
+from app.kit.pagination import Page, PageQuery, paginate_as
 from app.kit.problems import problem_responses
 from app.models.content import CourseKind, CourseProgram
 
@@ -67,12 +67,13 @@ async def list_courses(
     statement = repository.courses_statement(
         published_only=True, terms=rules.search_terms(q), kind=kind, program=program
     )
-    courses, next_cursor = await paginate(
-        session, statement, order_by=repository.CATALOG_ORDER, descending=False, params=page
-    )
-    return Page[CatalogCourse](
-        items=[CatalogCourse.model_validate(course) for course in courses],
-        next_cursor=next_cursor,
+    return await paginate_as(
+        CatalogCourse,
+        session,
+        statement,
+        order_by=repository.CATALOG_ORDER,
+        descending=False,
+        params=page,
     )
 
 

@@ -55,7 +55,7 @@ from app.entitlements.schemas import (
 )
 from app.kit.clock import Now
 from app.kit.errors import InvalidCursor, ProblemError
-from app.kit.pagination import Page, PageQuery, paginate
+from app.kit.pagination import Page, PageQuery, paginate_as
 from app.kit.problems import problem_responses
 from app.kit.request_context import Client
 from app.models.entitlement import ContentSet, EntitlementGrant, GrantScope
@@ -191,15 +191,13 @@ async def list_user_grants(
     user_id: uuid.UUID, subject: CurrentStaff, session: DbSession, page: PageQuery
 ) -> Page[AdminGrant]:
     await service.user_must_exist(session, user_id)
-    grants, next_cursor = await paginate(
+    return await paginate_as(
+        AdminGrant,
         session,
         repository.grants_of_user(user_id),
         order_by=[EntitlementGrant.created_at, EntitlementGrant.id],
         descending=True,
         params=page,
-    )
-    return Page[AdminGrant](
-        items=[AdminGrant.model_validate(g) for g in grants], next_cursor=next_cursor
     )
 
 
@@ -223,15 +221,13 @@ def _content_set_out(content_set: ContentSet, courses: list[AnyRow]) -> ContentS
 async def list_content_sets(
     subject: CurrentStaff, session: DbSession, page: PageQuery
 ) -> Page[ContentSetSummary]:
-    sets, next_cursor = await paginate(
+    return await paginate_as(
+        ContentSetSummary,
         session,
         repository.content_sets_statement(),
         order_by=[ContentSet.code, ContentSet.id],
         descending=False,
         params=page,
-    )
-    return Page[ContentSetSummary](
-        items=[ContentSetSummary.model_validate(s) for s in sets], next_cursor=next_cursor
     )
 
 

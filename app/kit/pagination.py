@@ -19,12 +19,12 @@ Usage in a router::
 
     @router.get("/things")
     async def list_things(session: DbSession, page: PageQuery) -> Page[ThingOut]:
-        items, next_cursor = await paginate(
-            session, select(Thing), order_by=[Thing.created_at, Thing.id], descending=True,
-            params=page,
+        return await paginate_as(
+            ThingOut, session, select(Thing), order_by=[Thing.created_at, Thing.id],
+            descending=True, params=page,
         )
-        return Page[ThingOut](items=[ThingOut.model_validate(t) for t in items],
-                              next_cursor=next_cursor)
+
+`paginate` gives the raw rows and the cursor when items need more than `model_validate`.
 
 `order_by` must end with a unique, non-null column (the id) so the order is total: ties on
 `created_at` are then broken the same way on every page and no row is skipped or repeated.
@@ -243,3 +243,24 @@ async def paginate(
     last_keys = cast(Sequence[CursorValue], tuple(page[-1])[1:])
     next_cursor = encode_cursor(last_keys, signing_key=params.signing_key, context=context)
     return items, next_cursor
+
+
+OutT = TypeVar("OutT", bound=BaseModel)
+
+
+async def paginate_as(
+    schema: type[OutT],
+    session: AsyncSession,
+    statement: Select[RowT],
+    *,
+    order_by: Sequence[SortColumn],
+    descending: bool,
+    params: PageParams,
+) -> Page[OutT]:
+    """`paginate`, each row validated into `schema`: the whole body of most list endpoints."""
+    rows, next_cursor = await paginate(
+        session, statement, order_by=order_by, descending=descending, params=params
+    )
+    return Page[schema](  # type: ignore[valid-type]
+        items=[schema.model_validate(row) for row in rows], next_cursor=next_cursor
+    )

@@ -31,7 +31,7 @@ from app.config import Settings
 from app.db import DbSession
 from app.kit.clock import Now
 from app.kit.errors import InvalidCursor, ProblemError
-from app.kit.pagination import Page, PageQuery, paginate
+from app.kit.pagination import Page, PageQuery, paginate, paginate_as
 from app.kit.problems import problem_responses
 from app.kit.request_context import Client
 from app.media import materials, service, tools, videos
@@ -168,11 +168,13 @@ async def list_lesson_materials(
     lesson_id: uuid.UUID, subject: CurrentStaff, session: DbSession, page: PageQuery
 ) -> Page[AdminMaterialOut]:
     statement = await materials.staff_lesson_materials(session, lesson_id)
-    items, next_cursor = await paginate(
-        session, statement, order_by=[Material.position, Material.id], descending=False, params=page
-    )
-    return Page[AdminMaterialOut](
-        items=[AdminMaterialOut.model_validate(item) for item in items], next_cursor=next_cursor
+    return await paginate_as(
+        AdminMaterialOut,
+        session,
+        statement,
+        order_by=[Material.position, Material.id],
+        descending=False,
+        params=page,
     )
 
 
@@ -232,16 +234,13 @@ async def list_material_downloads(
     lesson_id: uuid.UUID, subject: CurrentStaff, session: DbSession, page: PageQuery
 ) -> Page[AdminMaterialDownloadOut]:
     statement = await service.lesson_downloads(session, lesson_id)
-    items, next_cursor = await paginate(
+    return await paginate_as(
+        AdminMaterialDownloadOut,
         session,
         statement,
         order_by=[MaterialDownload.downloaded_at, MaterialDownload.id],
         descending=True,
         params=page,
-    )
-    return Page[AdminMaterialDownloadOut](
-        items=[AdminMaterialDownloadOut.model_validate(item) for item in items],
-        next_cursor=next_cursor,
     )
 
 

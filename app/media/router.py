@@ -39,7 +39,7 @@ from app.db import DbSession
 from app.entitlements.errors import MembershipRequired, NotEntitled
 from app.kit.clock import Now
 from app.kit.errors import InvalidCursor, ProblemError
-from app.kit.pagination import Page, PageQuery, paginate
+from app.kit.pagination import Page, PageQuery, paginate, paginate_as
 from app.kit.problems import problem_responses
 from app.media import delivery, materials, service, tools
 from app.media.delivery import Delivery
@@ -91,15 +91,13 @@ async def list_lesson_materials(
     statement = await materials.member_lesson_materials(
         session, lesson_id=lesson_id, subject=subject, now=now
     )
-    items, next_cursor = await paginate(
+    return await paginate_as(
+        MaterialOut,
         session,
         statement,
         order_by=[Material.position, Material.id],
         descending=False,
         params=page,
-    )
-    return Page[MaterialOut](
-        items=[MaterialOut.model_validate(item) for item in items], next_cursor=next_cursor
     )
 
 
@@ -139,16 +137,13 @@ async def list_my_material_downloads(
     course_id: uuid.UUID | None = None,
 ) -> Page[MaterialDownloadOut]:
     statement = service.member_downloads(subject.require_user().id, course_id)
-    items, next_cursor = await paginate(
+    return await paginate_as(
+        MaterialDownloadOut,
         session,
         statement,
         order_by=[MaterialDownload.downloaded_at, MaterialDownload.id],
         descending=True,
         params=page,
-    )
-    return Page[MaterialDownloadOut](
-        items=[MaterialDownloadOut.model_validate(item) for item in items],
-        next_cursor=next_cursor,
     )
 
 
