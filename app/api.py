@@ -19,16 +19,15 @@ def api_router(settings: Settings) -> APIRouter:
     from app.events.router import router as events_router
     from app.media.admin_router import router as media_admin_router
     from app.media.router import router as media_router
-    from app.progress.router import api_router as progress_router
+    from app.progress.admin_router import router as progress_admin_router
 
     router = APIRouter(prefix="/api/v1")
-    # Routes match in order, one by one: the catalog and lesson page are mounted ahead of this
-    # router, at the top level (`hot_router`); progress events come first here.
-    router.include_router(progress_router())
+    # The hottest member paths are mounted ahead of this router, at the top level (`hot_router`).
     router.include_router(auth_router)
     router.include_router(auth_admin_router)
     router.include_router(audit_router)
     router.include_router(content_admin_router)
+    router.include_router(progress_admin_router)
     router.include_router(entitlements_router)
     router.include_router(events_router)
     router.include_router(events_admin_router)
@@ -41,11 +40,13 @@ def api_router(settings: Settings) -> APIRouter:
 
 
 def hot_router() -> APIRouter:
-    """The hottest member paths (catalog, lesson page), mounted on the application itself
+    """The hottest member paths (catalog, lesson page, progress), mounted on the application itself
     ahead of everything else: FastAPI matches included routers level by level and route by
     route, which was a fifth of a lesson page's CPU time (bench/)."""
     from app.content.router import catalog
+    from app.progress.router import router as progress
 
     router = APIRouter(prefix="/api/v1")
     router.include_router(catalog)
+    router.include_router(progress)
     return router

@@ -68,6 +68,11 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     (tests bind sessions to a rolled-back transaction; hot reads see it like any other)."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
+    # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its first statement. A statement
+    # run here first would otherwise commit on its own, outside the session's transaction.
+    adapted = raw.dbapi_connection
+    if getattr(adapted, "_transaction", None) is None and not getattr(adapted, "autocommit", True):
+        await adapted._start_transaction()  # type: ignore[union-attr]
     driver = raw.driver_connection
     assert isinstance(driver, asyncpg.Connection)
     return driver

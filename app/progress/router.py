@@ -262,13 +262,3 @@ async def get_quiz_attempt(
     return await quiz.get_attempt(
         session, user_id=subject.require_user().id, lesson_id=lesson_id, attempt_id=attempt_id
     )
-
-
-def api_router() -> APIRouter:
-    """Member and staff progress routes, for `app/api.py`."""
-    from app.progress.admin_router import router as admin_router
-
-    combined = APIRouter()
-    combined.include_router(router)
-    combined.include_router(admin_router)
-    return combined
