@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +13,6 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.kit.hot_query import driver_connection
 from app.models import (
     AccountStatus,
     AuthSession,
@@ -35,6 +31,7 @@ from tests.content.factories import (
     person,
 )
 from tests.factories import make_grant
+from tests.statements import recorded_statements
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -232,25 +229,6 @@ async def test_r_con_7_anonymous_callers_cannot_open_lessons(
 # --- One round trip ------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def _recorded_statements(session: AsyncSession) -> AsyncIterator[list[str]]:
-    """Every statement the test's connection runs — through SQLAlchemy or straight on the
-    asyncpg driver (HotQuery) — recorded by asyncpg's query logger."""
-    statements: list[str] = []
-
-    def record(query: Any) -> None:
-        # Savepoints belong to the test harness (one rolled-back transaction per test).
-        if not re.match(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", query.query):
-            statements.append(query.query)
-
-    driver = await driver_connection(session)
-    driver.add_query_logger(record)
-    try:
-        yield statements
-    finally:
-        driver.remove_query_logger(record)
-
-
 def _is_clock_read(statement: str) -> bool:
     """The adjustable clock's read: absent in production, where "now" is the system clock."""
     return "FROM test_clock" in statement
@@ -272,7 +250,7 @@ async def test_r_con_7_lesson_page_is_one_statement_with_authentication(
         await make_grant(session, member)
     await session.commit()
 
-    async with _recorded_statements(session) as statements:
+    async with recorded_statements(session) as statements:
         response = await client.get(f"{API}/lessons/{lesson.id}", headers=headers)
     assert response.status_code == (200 if entitled else 403)
 

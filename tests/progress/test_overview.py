@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -26,24 +23,9 @@ from tests.progress.factories import (
     make_quiz,
     member_with_access,
 )
+from tests.statements import recorded_statements
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
-
-
-@contextmanager
-def counting_statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statement = args[2]
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    sa_event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 def _answers(quiz: Any, correct: list[bool]) -> dict[str, Any]:
@@ -222,9 +204,9 @@ async def test_r_prg_3_dashboard_costs_one_statement_whatever_the_course_count(
             headers=headers,
         )
 
-    with counting_statements(engine) as service_statements:
+    async with recorded_statements(session) as service_statements:
         result = await overview.dashboard(session, user_id=member.id, role=Role.member, now=NOW)
-    with counting_statements(engine) as request_statements:
+    async with recorded_statements(session) as request_statements:
         response = await client.get("/api/v1/me/dashboard", headers=headers)
 
     assert len(result.courses) == course_count
@@ -242,7 +224,7 @@ async def test_r_prg_3_course_progress_costs_one_statement(
     course = await make_course(session, lessons=lesson_count)
     await make_quiz(session, course)
 
-    with counting_statements(engine) as statements:
+    async with recorded_statements(session) as statements:
         result = await overview.course_progress(
             session, user_id=member.id, role=Role.member, course_id=course.id
         )
