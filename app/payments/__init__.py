@@ -1,0 +1,1 @@
+"""Payments: the provider adapter, its simulator, webhooks, subscriptions, orders and refunds."""
