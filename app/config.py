@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Development defaults for secrets. Production refuses to run with any of them.
@@ -104,6 +104,25 @@ class Settings(BaseSettings):
     media_download_link_ttl_seconds: int = Field(default=300, ge=1, le=604_800)
     media_playback_url_ttl_seconds: int = Field(default=600, ge=1, le=604_800)
 
+    # Payments (R-PAY-1 … R-PAY-3): the Amazon Pay-style provider (the simulator in development,
+    # `scripts/simulator.py`). Ids default to development values; the private key has no default.
+    payment_provider_base_url: str = "http://127.0.0.1:8001/v2"
+    payment_public_key_id: str = "SANDBOX-MANABI-DEV-KEY"
+    payment_private_key_pem: SecretStr | None = None  # PEM text, or:
+    payment_private_key_file: str | None = None  # a path to the PEM file
+    payment_store_id: str = "amzn1.application-oa2-client.manabi-dev"
+    payment_merchant_id: str = "MANABIDEVMERCHANT"
+    payment_region: str = "jp"
+    payment_sns_region: str = "ap-northeast-1"
+    payment_sns_topic_arn: str = "arn:aws:sns:ap-northeast-1:000000000000:manabi-dev-ipn"
+    # Development and tests only: fetch SNS signing certificates from `<base>/<file name>` (the
+    # simulator) instead of the SigningCertURL's host. The URL checks still apply to the message.
+    payment_sns_cert_fetch_base_url: str | None = None
+    payment_webhook_max_body_bytes: int = Field(default=65_536, ge=1024)
+    payment_checkout_return_url: str = "http://127.0.0.1:3000/checkout/return"
+    # R-REF-9: the refund cost the member bears, deducted from a refund with a cash part.
+    purchase_refund_cost_jpy: int = Field(default=0, ge=0)
+
     # Development-only switches.
     test_clock_enabled: bool = True  # the /api/v1/dev/clock endpoints (never in production)
 
@@ -116,6 +135,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    def payment_private_key(self) -> str | None:
+        """The provider signing key (PEM): `payment_private_key_pem`, else the file's content."""
+        if self.payment_private_key_pem is not None:
+            return self.payment_private_key_pem.get_secret_value()
+        if self.payment_private_key_file:
+            with open(self.payment_private_key_file, encoding="utf-8") as key_file:
+                return key_file.read()
+        return None
 
     @property
     def is_production(self) -> bool:
@@ -152,6 +180,14 @@ class Settings(BaseSettings):
             secret = self.media_s3_secret_access_key
             if not secret or secret in DEV_S3_SECRETS:
                 problems.append("MANABI_MEDIA_S3_SECRET_ACCESS_KEY must be set to the real secret")
+        if self.payment_private_key_pem is None and not self.payment_private_key_file:
+            problems.append(
+                "MANABI_PAYMENT_PRIVATE_KEY_PEM or MANABI_PAYMENT_PRIVATE_KEY_FILE must be set"
+            )
+        if not self.payment_provider_base_url.startswith("https://"):
+            problems.append("MANABI_PAYMENT_PROVIDER_BASE_URL must be the provider's https URL")
+        if self.payment_sns_cert_fetch_base_url is not None:
+            problems.append("MANABI_PAYMENT_SNS_CERT_FETCH_BASE_URL must be unset in production")
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 

@@ -52,6 +52,8 @@ TASK_MODULES: tuple[str, ...] = (
     "app.ops.tasks",
     "app.media.tasks",
     "app.progress.tasks",
+    "app.payments.tasks",
+    "app.payments.purchases.tasks",
 )
 
 # Query parameters of an asyncpg/SQLAlchemy URL that libpq does not know (dropped), and those it

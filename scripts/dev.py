@@ -9,8 +9,10 @@ The database: when DATABASE_URL is unset, the embedded PostgreSQL under .devdb/ 
 reused when already running; `make stop` stops it) and its URL is exported to the child processes.
 Otherwise the given URL is used as it is (a bare `postgresql://` gets the `+asyncpg` driver).
 
-`run` = database → migrations → demo data → three child processes: the SMTP sink
-(scripts/smtp_sink.py, 127.0.0.1:8025, mails saved under .devmail/), the job worker and the API
+`run` = database → migrations → demo data → four child processes: the SMTP sink
+(scripts/smtp_sink.py, 127.0.0.1:8025, mails saved under .devmail/), the payment provider
+simulator (scripts/simulator.py, 127.0.0.1:8001, pushing signed notifications to the API's
+webhook; a development signing key is generated once under .devpay/), the job worker and the API
 (uvicorn). Ctrl-C or SIGTERM stops all of them (the database keeps running); when any child
 exits on its own, the others are stopped and `run` exits non-zero. Children run in their own
 process groups so that a Ctrl-C reaches them once, through us, not twice (uvicorn treats a
@@ -42,6 +44,10 @@ SCRIPTS = ROOT / "scripts"
 MAIL_DIR = ROOT / ".devmail"
 SMTP_SINK = SCRIPTS / "smtp_sink.py"
 SMTP_PORT = 8025
+SIMULATOR = SCRIPTS / "simulator.py"
+SIMULATOR_PORT = 8001
+PAYMENT_DIR = ROOT / ".devpay"
+PAYMENT_KEY = PAYMENT_DIR / "provider-signing-key.pem"
 STOP_GRACE_SECONDS = 10.0
 READY_TIMEOUT_SECONDS = 60.0
 
@@ -138,6 +144,36 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"  # logs show up as they happen, in order
     env.update(extra or {})
     return env
+
+
+def ensure_payment_key() -> Path:
+    """A development signing key for the provider adapter (the simulator registers its public
+    half). Generated once; never used outside development."""
+    if not PAYMENT_KEY.exists():
+        from app.payments.provider.signing import generate_key_pair
+
+        PAYMENT_DIR.mkdir(mode=0o700, exist_ok=True)
+        private_pem, _ = generate_key_pair()
+        PAYMENT_KEY.write_text(private_pem, encoding="utf-8")
+        PAYMENT_KEY.chmod(0o600)
+        say(f"generated a development payment signing key in {_relative(PAYMENT_KEY)}")
+    return PAYMENT_KEY
+
+
+def payment_env() -> dict[str, str]:
+    """Point the API and the worker at the simulator (unless the environment says otherwise)."""
+    simulator = f"http://127.0.0.1:{SIMULATOR_PORT}"
+    return {
+        "MANABI_PAYMENT_PRIVATE_KEY_FILE": os.environ.get(
+            "MANABI_PAYMENT_PRIVATE_KEY_FILE", str(ensure_payment_key())
+        ),
+        "MANABI_PAYMENT_PROVIDER_BASE_URL": os.environ.get(
+            "MANABI_PAYMENT_PROVIDER_BASE_URL", f"{simulator}/v2"
+        ),
+        "MANABI_PAYMENT_SNS_CERT_FETCH_BASE_URL": os.environ.get(
+            "MANABI_PAYMENT_SNS_CERT_FETCH_BASE_URL", f"{simulator}/_sim/sns/"
+        ),
+    }
 
 
 def worker_command() -> list[str]:
@@ -304,13 +340,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
     ensure_database()
     supervisor = Supervisor([Child("worker", worker_command())])
     supervisor.install_signal_handlers()
-    supervisor.start(child_env())
+    supervisor.start(child_env(payment_env()))
     return supervisor.supervise()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     host, port = args.host, args.port
-    needed = [(host, port, "the API"), ("127.0.0.1", SMTP_PORT, "the SMTP sink")]
+    needed = [
+        (host, port, "the API"),
+        ("127.0.0.1", SMTP_PORT, "the SMTP sink"),
+        ("127.0.0.1", SIMULATOR_PORT, "the payment simulator"),
+    ]
     busy = [(h, p, what) for h, p, what in needed if port_in_use(h, p)]
     if busy:
         for h, p, what in busy:
@@ -329,13 +369,31 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     MAIL_DIR.mkdir(exist_ok=True)
     base_url = f"http://{host}:{port}"
-    env = child_env({"MANABI_PUBLIC_BASE_URL": os.environ.get("MANABI_PUBLIC_BASE_URL", base_url)})
+    env = child_env(
+        {
+            "MANABI_PUBLIC_BASE_URL": os.environ.get("MANABI_PUBLIC_BASE_URL", base_url),
+            **payment_env(),
+        }
+    )
 
     children: list[Child] = []
     if SMTP_SINK.exists():
         children.append(Child("smtp-sink", [sys.executable, str(SMTP_SINK.relative_to(ROOT))]))
     else:
         say(f"warning: {SMTP_SINK.relative_to(ROOT)} is missing; running without the SMTP sink")
+    children.append(
+        Child(
+            "simulator",
+            [
+                sys.executable,
+                str(SIMULATOR.relative_to(ROOT)),
+                "--port",
+                str(SIMULATOR_PORT),
+                "--webhook-url",
+                f"{base_url}/api/v1/webhooks/amazon-pay",
+            ],
+        )
+    )
     children.append(Child("worker", worker_command()))
     children.append(Child("api", api_command(host, port, args.reload)))
 
@@ -360,10 +418,12 @@ def _banner(base_url: str, credentials: list[Any]) -> str:
         f"  Docs          {base_url}/docs",
         f"  Health        {base_url}/healthz   {base_url}/readyz   {base_url}/metrics",
         f"  Mail (SMTP)   127.0.0.1:{SMTP_PORT} → {_relative(MAIL_DIR)}/",
+        f"  Payments      Amazon Pay simulator http://127.0.0.1:{SIMULATOR_PORT}/v2 "
+        f"(buyer and test controls under /_sim/)",
         f"  Database      {_masked(os.environ['DATABASE_URL'])}",
         "  Demo accounts (email verified):",
         *(f"    {line}" for line in seed_module.credentials_table(credentials).splitlines()),
-        "  Ctrl-C stops the API, worker and mail sink; `make stop` stops the database.",
+        "  Ctrl-C stops the API, worker, simulator and mail sink; `make stop` stops the database.",
         "=" * 72,
         "",
     ]

@@ -17,6 +17,8 @@ def production(**overrides: object) -> Settings:
         "secret_key": STRONG_A,
         "signing_key": STRONG_B,
         "test_clock_enabled": False,
+        "payment_private_key_file": "/run/secrets/amazon-pay.pem",
+        "payment_provider_base_url": "https://pay-api.amazon.jp/v2",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

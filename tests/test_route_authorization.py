@@ -41,8 +41,12 @@ PUBLIC_OPERATIONS = {
     "content_list_courses",  # the public catalog (R-CON-7)
     "content_get_course",
     "content_get_course_by_slug",
+    # The provider authenticates by the SNS signature, never a header (R-PAY-2).
+    "payments_receive_provider_notification",
     "events_list_events",  # public like the catalog; never carries join links (R-CON-6)
     "events_get_event",  # public; the join link only for the caller's confirmed registration
+    "payments_list_products",  # the public list of products on sale (SPEC §8)
+    "payments_get_product",
 }
 
 

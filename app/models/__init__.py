@@ -4,6 +4,18 @@ from app.models.account_token import AccountToken, AccountTokenPurpose
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import Base, Model
+from app.models.commerce import (
+    PointEntryKind,
+    PointGrant,
+    PointLedgerEntry,
+    PointSource,
+    Product,
+    ProductKind,
+    Purchase,
+    PurchaseRefund,
+    PurchaseStatus,
+    RefundStatus,
+)
 from app.models.content import Course, CourseKind, CourseProgram, Lesson, LessonKind
 from app.models.customer import CustomerRecord
 from app.models.entitlement import (
@@ -24,6 +36,18 @@ from app.models.event import (
     RegistrationStatus,
 )
 from app.models.media import FileKind, Material, MaterialDownload, Tool, ToolCategory, VideoAsset
+from app.models.payment import (
+    ChargeAttemptStatus,
+    NotificationStatus,
+    OrderKind,
+    OrderStatus,
+    PaymentNotification,
+    PaymentOrder,
+    PaymentOrderLine,
+    Subscription,
+    SubscriptionCharge,
+    SubscriptionStatus,
+)
 from app.models.platform import EmailOutbox, EmailStatus, IdempotencyRecord, TestClockState
 from app.models.progress import (
     CompletionSource,
@@ -47,6 +71,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "ChargeAttemptStatus",
     "CompletionSource",
     "ContentSet",
     "ContentSetCourse",
@@ -74,17 +99,36 @@ __all__ = [
     "Material",
     "MaterialDownload",
     "Model",
+    "NotificationStatus",
+    "OrderKind",
+    "OrderStatus",
     "Organization",
+    "PaymentNotification",
+    "PaymentOrder",
+    "PaymentOrderLine",
+    "PointEntryKind",
+    "PointGrant",
+    "PointLedgerEntry",
+    "PointSource",
+    "Product",
+    "ProductKind",
     "ProgressEvent",
+    "Purchase",
+    "PurchaseRefund",
+    "PurchaseStatus",
     "QuizAttempt",
     "QuizAttemptAnswer",
     "QuizChoice",
     "QuizQuestion",
     "RateLimitWindow",
     "RefreshToken",
+    "RefundStatus",
     "RegistrationCancelReason",
     "RegistrationStatus",
     "Role",
+    "Subscription",
+    "SubscriptionCharge",
+    "SubscriptionStatus",
     "TermsAcceptance",
     "TermsDocument",
     "TermsKind",

@@ -391,6 +391,113 @@ TEMPLATES: dict[str, EmailTemplate] = {
             "has been cancelled, and your registration with it.\n\n{event_url}\n\n{support_footer}",
         },
     ),
+    # R-NTF-1 / R-SUB-2: the trial ends in 2 days; the first charge follows (app.payments).
+    "subscription_trial_ending": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】無料体験期間は{trial_end_on}で終了します",
+            "en": "[{service_name}] Your free trial ends on {trial_end_on}",
+        },
+        body={
+            "ja": "{name} 様\n\n{service_name}の無料体験期間は{trial_end_on}で終了します。\n"
+            "お手続きは不要です。{first_charge_on}に月額会員プラン {amount} のお支払いが"
+            "Amazon Pay で行われ、以後毎月自動で更新されます。\n"
+            "継続されない場合は、{trial_end_on}までに会員情報ページから解約してください。"
+            "無料体験期間中の解約で料金が発生することはありません。\n\n{manage_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour {service_name} free trial ends on {trial_end_on}.\n"
+            "Nothing to do: on {first_charge_on} the monthly membership ({amount}) is charged "
+            "through Amazon Pay and renews every month.\n"
+            "To stop, cancel from your membership page by {trial_end_on}; cancelling during the "
+            "trial costs nothing.\n\n{manage_url}\n\n{support_footer}",
+        },
+    ),
+    # R-NTF-1 / R-SUB-9: a charge succeeded; the order detail is the receipt (no 領収書).
+    "subscription_charge_succeeded": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】月額会員プランのお支払いが完了しました(注文番号 {order_number})",
+            "en": "[{service_name}] Payment received (order {order_number})",
+        },
+        body={
+            "ja": "{name} 様\n\n月額会員プランのお支払いが完了しました。\n\n"
+            "注文番号: {order_number}\nご利用期間: {period_start_on}〜{period_end_on}\n"
+            "お支払い金額: {amount}\nお支払い方法: Amazon Pay\n次回更新日: {next_renewal_on}\n\n"
+            "注文の詳細は注文履歴でご確認いただけます(領収書の発行は行っておりません)。\n\n"
+            "{orders_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nWe received your membership payment.\n\n"
+            "Order number: {order_number}\nPeriod: {period_start_on} to {period_end_on}\n"
+            "Amount: {amount}\nPaid with: Amazon Pay\nNext renewal: {next_renewal_on}\n\n"
+            "The order detail in your order history is your record (no separate receipts are "
+            "issued).\n\n{orders_url}\n\n{support_footer}",
+        },
+    ),
+    # R-NTF-1 / R-SUB-7: a renewal charge failed (first failure, or the last retry failed).
+    "subscription_charge_failed": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】月額会員プランのお支払いができませんでした",
+            "en": "[{service_name}] Your membership payment failed",
+        },
+        body={
+            "ja": "{name} 様\n\n月額会員プラン({amount})のお支払いができませんでした。\n"
+            "{what_next}\n\nAmazon Pay のお支払い方法をご確認ください:\n{fix_url}\n\n"
+            "会員情報: {manage_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour monthly membership payment ({amount}) failed.\n"
+            "{what_next}\n\nPlease check your payment method on Amazon Pay:\n{fix_url}\n\n"
+            "Your membership: {manage_url}\n\n{support_footer}",
+        },
+    ),
+    # R-NTF-1 / R-SUB-4/5: cancellation confirmed, with the last day of access.
+    "subscription_canceled": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】月額会員プランの解約を受け付けました",
+            "en": "[{service_name}] Your membership cancellation is confirmed",
+        },
+        body={
+            "ja": "{name} 様\n\n月額会員プランの解約を受け付けました。自動更新は停止され、"
+            "今後料金が請求されることはありません。\n"
+            "{access_until_on}まで引き続きご利用いただけます。期限前であれば会員情報ページから"
+            "いつでも再開できます。\n\n{manage_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour membership is cancelled: it will not renew and nothing "
+            "more will be charged.\nYou keep access through {access_until_on}; until then you "
+            "can resume from your membership page.\n\n{manage_url}\n\n{support_footer}",
+        },
+    ),
+    # R-SUB-9 / SPEC §8: a one-off purchase is paid; the order detail is the receipt.
+    "purchase_completed": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】ご購入ありがとうございます(注文番号 {order_number})",
+            "en": "[{service_name}] Thank you for your purchase (order {order_number})",
+        },
+        body={
+            "ja": "{name} 様\n\nご購入のお手続きが完了しました。\n\n"
+            "注文番号: {order_number}\n商品: {title}\nお支払い金額: {amount}\n"
+            "うちポイント利用: {points_used} ポイント\n{access_line}\n\n"
+            "注文の詳細は注文履歴でご確認いただけます(領収書の発行は行っておりません)。\n\n"
+            "{orders_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nYour purchase is complete.\n\n"
+            "Order number: {order_number}\nProduct: {title}\nAmount: {amount}\n"
+            "Paid with points: {points_used} points\n{access_line}\n\n"
+            "The order detail in your order history is your record (no separate receipts are "
+            "issued).\n\n{orders_url}\n\n{support_footer}",
+        },
+    ),
+    # R-REF-9/10/11, R-ID-12: a refund was executed; cash goes back to Amazon Pay, points as points.
+    "purchase_refunded": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】返金のお知らせ(注文番号 {order_number})",
+            "en": "[{service_name}] Your refund (order {order_number})",
+        },
+        body={
+            "ja": "{name} 様\n\n「{title}」の返金手続きを行いました。\n\n"
+            "注文番号: {order_number}\n返金額(Amazon Pay へ): {cash}\n"
+            "返還ポイント: {points} ポイント{points_expiry}\n\n内訳:\n{breakdown}\n\n"
+            "返金はご購入時のお支払い方法(Amazon Pay)に対して行われます。"
+            "ポイントは現金では返金されません。\n\n{orders_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nWe have refunded your purchase of \u201c{title}\u201d.\n\n"
+            "Order number: {order_number}\nRefunded to Amazon Pay: {cash}\n"
+            "Points returned: {points} points{points_expiry}\n\nBreakdown:\n{breakdown}\n\n"
+            "The money goes back to the payment method you used (Amazon Pay). Points are never "
+            "paid out as cash.\n\n{orders_url}\n\n{support_footer}",
+        },
+    ),
 }
 
 

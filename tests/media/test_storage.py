@@ -194,6 +194,8 @@ def _production(**overrides: object) -> Settings:
         "media_s3_bucket": "manabi-media",
         "media_s3_access_key_id": "AKIAREALKEY",
         "media_s3_secret_access_key": "a-real-secret-from-the-vault",
+        "payment_private_key_file": "/run/secrets/amazon-pay.pem",
+        "payment_provider_base_url": "https://pay-api.amazon.jp/v2",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

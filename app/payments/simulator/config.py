@@ -1,0 +1,43 @@
+"""Configuration and clock of the provider simulator (R-PAY-3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+
+@dataclass
+class SimulatorConfig:
+    merchant_id: str = "MANABIDEVMERCHANT"
+    topic_arn: str = "arn:aws:sns:ap-northeast-1:000000000000:manabi-dev-ipn"
+    sns_region: str = "ap-northeast-1"
+    webhook_url: str | None = None
+    public_keys: dict[str, str] = field(default_factory=dict)  # PublicKeyId -> public PEM
+    notification_mode: str = "push"  # push | hold
+    signature_version: str = "2"
+    delivery_max_attempts: int = 5
+    delivery_backoff_seconds: float = 1.0
+    delivery_timeout_seconds: float = 10.0
+    refund_settlement: str = "auto"  # auto | manual
+    refund_settle_delay_seconds: float = 0.0
+    release_environment: str = "Sandbox"
+
+
+class SimulatorClock:
+    """Real time by default; `frozen_at` stops it, `offset_seconds` shifts it, so the simulator's
+    timestamps can follow the app's test clock."""
+
+    def __init__(self) -> None:
+        self.frozen_at: datetime | None = None
+        self.offset_seconds = 0.0
+
+    def set(self, *, frozen_at: datetime | None, offset_seconds: float) -> None:
+        if frozen_at is not None and frozen_at.tzinfo is None:
+            frozen_at = frozen_at.replace(tzinfo=UTC)
+        self.frozen_at = frozen_at
+        self.offset_seconds = offset_seconds
+
+    def now(self) -> datetime:
+        if self.frozen_at is not None:
+            return self.frozen_at
+        return datetime.now(UTC) + timedelta(seconds=self.offset_seconds)
