@@ -13,6 +13,7 @@ lockout, a reused refresh token revokes its family).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated
 
 import asyncpg
@@ -97,12 +98,12 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
-"""A read-only session for hot GET endpoints (lesson page, catalog). Never write through it:
-each statement commits on its own. Everything else uses `DbSession`."""
+"""A read-only session for public GET endpoints (course pages). Never write through it: each
+statement commits on its own. Everything else uses `DbSession`."""
 
 
 async def create_hot_pool(settings: Settings) -> asyncpg.Pool:
-    """A plain asyncpg pool for the hottest reads (`HotConnection`): no ORM session, no
+    """A plain asyncpg pool for the hottest paths (`HotConnection`): no ORM session, no
     transaction, statements prepared once per connection (`app.kit.hot_query`)."""
     assert settings.database_url
     dsn = make_url(settings.database_url).set(drivername="postgresql")
@@ -111,27 +112,49 @@ async def create_hot_pool(settings: Settings) -> asyncpg.Pool:
         min_size=1,
         max_size=settings.database_hot_pool_size,
         server_settings={"application_name": "manabi-hot", "timezone": "UTC"},
+        reset=_keep_session_state,
     )
 
 
-async def _hot_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    pool: asyncpg.Pool | None = getattr(request.app.state, "hot_pool", None)
+async def _keep_session_state(connection: asyncpg.Connection) -> None:
+    """What the hot pool runs when a connection comes back: nothing.
+
+    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL;` on every release — one more round trip per request, as costly as the hot
+    statement itself (bench/). Hot connections only ever run `HotQuery` statements: no SET, no
+    LISTEN, no cursors, no advisory locks, so there is no session state to undo. asyncpg still
+    rolls back a transaction left open (a request cancelled mid-statement) before this runs."""
+
+
+def hot_connection(request: Request) -> AbstractAsyncContextManager[asyncpg.Connection]:
+    """`async with hot_connection(request) as connection:` — an asyncpg connection of the hot
+    pool, in autocommit mode, for `HotQuery`s: each statement commits on its own, so a write must
+    be ONE statement. Acquired inside the endpoint rather than as a dependency: FastAPI's
+    machinery for a generator dependency cost more than the pool itself (bench/)."""
+    pool: asyncpg.Pool | None = request.app.state.hot_pool
     if pool is not None:
-        async with pool.acquire() as connection:
-            yield connection
-        return
-    # Tests install one sessionmaker bound to their rolled-back transaction: use its connection.
-    session = request.app.state.sessionmaker()
+        return pool.acquire()  # type: ignore[no-any-return]
+    return _session_driver_connection(request.app.state.sessionmaker)
+
+
+@asynccontextmanager
+async def _session_driver_connection(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[asyncpg.Connection]:
+    """Without a hot pool (tests install one sessionmaker bound to their rolled-back
+    transaction): the driver connection under a session of that sessionmaker. The session's
+    savepoint is released on success, so a write is seen by the test as it would be committed."""
+    session = sessionmaker()
     try:
         connection = await session.connection()
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
         assert isinstance(driver, asyncpg.Connection)
         yield driver
+    except BaseException:
+        await session.rollback()
+        raise
+    else:
+        await session.commit()
     finally:
         await session.close()
-
-
-HotConnection = Annotated[asyncpg.Connection, Depends(_hot_connection, scope="function")]
-"""An asyncpg connection in autocommit mode for the hottest GET endpoints (lesson page): run
-`HotQuery`s on it, never writes. Everything else uses `DbSession`."""

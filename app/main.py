@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import api_router, hot_router
+from app.api import api_router, mount_hot_routes
 from app.config import Settings, get_settings
 from app.db import (
     create_engine,
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.sessionmaker = create_sessionmaker(engine)
             app.state.read_sessionmaker = create_read_sessionmaker(engine)
             app.state.hot_pool = await create_hot_pool(settings)
+            settle_heap()
             try:
                 yield
             finally:
@@ -73,11 +75,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hot_pool = None
     install_middleware(app, settings)
     install_problem_handlers(app)
-    app.include_router(hot_router())
+    mount_hot_routes(app)
     app.include_router(ops_router)
     app.include_router(api_router(settings))
     _register_problem_schema(app)
     return app
+
+
+def settle_heap() -> None:
+    """Move everything alive after start-up (modules, models, compiled statements, routes: some
+    250,000 objects) out of the garbage collector's sight. Without this, each full collection
+    walks them all — about 100 ms with every request in flight stalled behind it, the p99 of a
+    hot endpoint under load (bench/). Requests' own objects are still collected as usual."""
+    gc.collect()
+    gc.freeze()
 
 
 def _register_problem_schema(app: FastAPI) -> None:

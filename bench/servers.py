@@ -5,7 +5,8 @@ PostgreSQL one worker each keeps the comparison fair), log level warning, no acc
 uvicorn's default loop and HTTP parser (uvloop + httptools from `uvicorn[standard]`).
 
 The app runs as in production: MANABI_ENVIRONMENT=production with secrets generated for the run
-(so the test clock is off and costs no query), MANABI_LOG_LEVEL=WARNING.
+(so the test clock is off and costs no query), MANABI_LOG_LEVEL=WARNING, and payment provider
+settings that satisfy the production check (no scenario talks to the provider).
 """
 
 from __future__ import annotations
@@ -55,7 +56,24 @@ def app_environment(database_url: str, secret_key: str, signing_key: str) -> dic
         "MANABI_SIGNING_KEY": signing_key,
         "MANABI_TEST_CLOCK_ENABLED": "false",
         "MANABI_LOG_LEVEL": "WARNING",
+        # Production refuses to start without payment provider settings; no scenario pays, so a
+        # throwaway key and an address that never resolves (.invalid) are enough.
+        "MANABI_PAYMENT_PRIVATE_KEY_PEM": throwaway_private_key_pem(),
+        "MANABI_PAYMENT_PROVIDER_BASE_URL": "https://payments.invalid/v2",
     }
+
+
+def throwaway_private_key_pem() -> str:
+    """A fresh RSA key (PEM) for the run's payment settings: never used to sign anything."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 @contextlib.contextmanager

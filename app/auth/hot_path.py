@@ -1,19 +1,22 @@
-"""Authentication for hot read endpoints in the same round trip as the read itself.
+"""Authentication for hot endpoints in the same round trip as the endpoint's own statement.
 
 `Authenticator` (app/auth/authenticator.py) checks the login session with one query before the
-endpoint runs; that is right for most endpoints. The platform's hottest reads (the lesson page)
-would then pay two round trips plus BEGIN/COMMIT. Here the JWT is verified in memory
-(`CurrentClaims`), and the endpoint's own statement selects `live_role_column(...)` as one more
-column: the account's current role while the token's login session and account are good, NULL
-otherwise. Only on NULL (or no row at all) does the endpoint call `confirm`, which runs the
-full check and raises the precise problem — the same answers `Authenticator` gives, so clients
-see no difference.
+endpoint runs; that is right for most endpoints. The platform's hottest paths (the lesson page,
+the progress write) would then pay two round trips plus BEGIN/COMMIT. Here the JWT is verified
+in memory (`authenticate`, or the `HotCaller` dependency), and the endpoint's own statement
+selects `live_role_column(...)` as one more column: the account's current role while the
+token's login session and account are good, NULL otherwise. Only on NULL (or no row at all)
+does the endpoint call `confirm`, which runs the full check and raises the precise problem —
+the same answers `Authenticator` gives, so clients see no difference. A statement that writes
+must also refuse to write when the live role is NULL.
 
-Use with `HotConnection` and `ReadNow`, for GET endpoints of people (not partner keys).
+For endpoints of people (not partner keys): like `Authenticator()`, a partner key without a
+bearer token is refused with `role-not-allowed`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -21,8 +24,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import ScalarSelect, select
 
-from app.auth.authenticator import bearer_scheme, check_login_session
-from app.auth.errors import InvalidAccessToken, NotAuthenticated
+from app.auth.authenticator import api_key_scheme, bearer_scheme, check_login_session
+from app.auth.errors import InvalidAccessToken, NotAuthenticated, RoleNotAllowed
 from app.config import Settings
 from app.kit import security
 from app.kit.clock import read_now, system_now
@@ -30,7 +33,18 @@ from app.models.session import AuthSession
 from app.models.user import AccountStatus, Role, User
 
 
-async def _read_now(request: Request) -> datetime:
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A person whose access token verified; their login session is still to be checked by the
+    endpoint's statement (`live_role_column`)."""
+
+    claims: security.AccessClaims
+    now: datetime  # the request's "now" (the adjustable clock outside production)
+
+
+async def request_now(request: Request) -> datetime:
+    """The request's "now" without a request session: the system clock in production; outside
+    production the adjustable clock, read through a short session of its own."""
     settings: Settings = request.app.state.settings
     if not settings.clock_is_adjustable:
         return system_now()
@@ -38,21 +52,20 @@ async def _read_now(request: Request) -> datetime:
         return await read_now(session, settings)
 
 
-ReadNow = Annotated[datetime, Depends(_read_now)]
-"""The request's "now" without a request session: the system clock in production; outside
-production the adjustable clock, read through a short session of its own."""
+async def authenticate(request: Request) -> Caller:
+    """Verify the bearer token (401/403 problems as `Authenticator` raises them)."""
+    return await _verified(request, await bearer_scheme(request))
 
 
-async def _claims(
-    request: Request,
-    now: ReadNow,
-    bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-) -> security.AccessClaims:
+async def _verified(request: Request, bearer: HTTPAuthorizationCredentials | None) -> Caller:
     if bearer is None:
+        if await api_key_scheme(request):
+            raise RoleNotAllowed()  # a partner key on an operation for people
         raise NotAuthenticated()
     settings: Settings = request.app.state.settings
+    now = await request_now(request)
     try:
-        return security.decode_access_token(
+        claims = security.decode_access_token(
             bearer.credentials,
             secret=settings.secret_key,
             issuer=settings.jwt_issuer,
@@ -61,10 +74,19 @@ async def _claims(
         )
     except security.InvalidAccessToken as error:
         raise InvalidAccessToken() from error
+    return Caller(claims, now)
 
 
-CurrentClaims = Annotated[security.AccessClaims, Depends(_claims)]
-"""A verified access token whose login session the endpoint's own query still checks."""
+async def _caller(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
+) -> Caller:
+    return await _verified(request, bearer)
+
+
+HotCaller = Annotated[Caller, Depends(_caller)]
+"""A verified access token whose login session the endpoint's own statement still checks. Its
+OpenAPI security is the bearer scheme, as for `Authenticator`."""
 
 
 def live_role_column(*, session_id: Any, user_id: Any, epoch: Any, now: Any) -> ScalarSelect[Role]:
@@ -87,11 +109,11 @@ def live_role_column(*, session_id: Any, user_id: Any, epoch: Any, now: Any) -> 
     )
 
 
-async def confirm(request: Request, claims: security.AccessClaims, now: datetime) -> Role:
-    """Run the full login-session check (the rare path: the hot query found no live session,
-    or no row at all) in a session of its own. Raises the problem `Authenticator` would;
-    returns the person's role when the session is good after all."""
+async def confirm(request: Request, caller: Caller) -> Role:
+    """Run the full login-session check (the rare path: the hot statement found no live
+    session, or no row at all) in a session of its own. Raises the problem `Authenticator`
+    would; returns the person's role when the session is good after all."""
     async with request.app.state.sessionmaker() as session:
-        subject = await check_login_session(session, claims, now)
+        subject = await check_login_session(session, caller.claims, caller.now)
     assert subject.role is not None
     return subject.role

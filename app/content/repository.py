@@ -18,15 +18,19 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import (
+    ARRAY,
     DateTime,
     Integer,
     Select,
+    Text,
     Uuid,
+    all_,
     bindparam,
     case,
     delete,
     func,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,6 +82,74 @@ def courses_statement(
     if program is not None:
         statement = statement.where(Course.program == program)
     return statement
+
+
+# --- The public catalog list (compiled once per shape) ------------------------------------------
+
+
+def like_pattern(term: str) -> str:
+    """`%term%` for LIKE with PostgreSQL's default escape character: `%`, `_` and `\\` in the
+    term match themselves."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _catalog_page_statement(*, kind: bool, program: bool, after: bool) -> Select[*tuple[Any, ...]]:
+    """Published courses in catalog order, `limit` rows (the caller asks one more than it
+    shows), for one shape of filters. Every search term is a pattern in `patterns`
+    (`search_text LIKE ALL (…)`: all must match; an empty array matches everything)."""
+    statement: Select[*tuple[Any, ...]] = (
+        select(*CATALOG_COLUMNS)
+        .where(
+            Course.is_published,
+            Course.search_text.like(all_(bindparam("patterns", type_=ARRAY(Text)))),
+        )
+        .order_by(*(column.asc() for column in CATALOG_ORDER))
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if kind:
+        statement = statement.where(Course.kind == bindparam("kind", type_=Course.kind.type))
+    if program:
+        statement = statement.where(
+            Course.program == bindparam("program", type_=Course.program.type)
+        )
+    if after:
+        statement = statement.where(
+            tuple_(*CATALOG_ORDER)
+            > tuple_(bindparam("after_position", type_=Integer), bindparam("after_id", type_=Uuid))
+        )
+    return statement
+
+
+_CATALOG_PAGES = {
+    (kind, program, after): HotQuery(
+        _catalog_page_statement(kind=kind, program=program, after=after)
+    )
+    for kind in (False, True)
+    for program in (False, True)
+    for after in (False, True)
+}
+
+
+async def catalog_rows(
+    connection: asyncpg.Connection,
+    *,
+    terms: Sequence[str],
+    kind: CourseKind | None,
+    program: CourseProgram | None,
+    after: tuple[int, uuid.UUID] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Up to `limit` published courses after the keyset position `after` (catalog order)."""
+    params: dict[str, Any] = {"patterns": [like_pattern(term) for term in terms], "limit": limit}
+    if kind is not None:
+        params["kind"] = kind
+    if program is not None:
+        params["program"] = program
+    if after is not None:
+        params["after_position"], params["after_id"] = after
+    query = _CATALOG_PAGES[(kind is not None, program is not None, after is not None)]
+    return await query.fetch(connection, **params)
 
 
 _OUTLINE_COLUMNS = (

@@ -24,22 +24,26 @@ import uuid
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.auth import hot_path
 from app.auth.errors import PERSON_AUTH_ERRORS
-from app.auth.hot_path import CurrentClaims, ReadNow
-from app.content import repository, rules, service
+from app.auth.hot_path import HotCaller
+from app.content import rules, service
 from app.content.errors import CourseNotFound, LessonNotFound
 from app.content.schemas import CatalogCourse, CourseDetail, LessonPage
-from app.db import HotConnection, ReadSession
+from app.db import ReadSession, hot_connection
 from app.entitlements.errors import NotEntitled
 from app.kit.errors import InvalidCursor, ProblemError
-from app.kit.pagination import Page, PageQuery, paginate_as
+from app.kit.hot_http import JsonAnswer
+from app.kit.pagination import Page, PageQuery
 from app.kit.problems import problem_responses
 from app.models.content import CourseKind, CourseProgram
 
 catalog = APIRouter(tags=["content"])
+
+CATALOG_PAGE_JSON = JsonAnswer(Page[CatalogCourse])
+LESSON_PAGE_JSON = JsonAnswer(LessonPage)
 
 
 def member_problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
@@ -53,28 +57,23 @@ def member_problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, An
     description="Public. Published courses and seminars in catalog order (R-CON-7). `q` matches "
     "titles, summaries and keywords after NFKC normalization and lower-casing, so 「ＡＩ」 finds "
     "'AI' and Japanese substrings match; whitespace-separated terms must all match.",
+    response_model=Page[CatalogCourse],
     responses=problem_responses(InvalidCursor),
 )
 async def list_courses(
-    session: ReadSession,
+    request: Request,
     page: PageQuery,
     q: Annotated[
         str | None, Query(max_length=100, description="Search words (title, summary, keywords)")
     ] = None,
     kind: Annotated[CourseKind | None, Query(description="course or seminar")] = None,
     program: CourseProgram | None = None,
-) -> Page[CatalogCourse]:
-    statement = repository.courses_statement(
-        published_only=True, terms=rules.search_terms(q), kind=kind, program=program
-    )
-    return await paginate_as(
-        CatalogCourse,
-        session,
-        statement,
-        order_by=repository.CATALOG_ORDER,
-        descending=False,
-        params=page,
-    )
+) -> Response:
+    async with hot_connection(request) as connection:
+        courses = await service.catalog_page(
+            connection, terms=rules.search_terms(q), kind=kind, program=program, page=page
+        )
+    return CATALOG_PAGE_JSON.response(courses)
 
 
 @catalog.get(
@@ -109,19 +108,18 @@ async def get_course(session: ReadSession, course_id: uuid.UUID) -> CourseDetail
     description="Signed-in. Needs a live entitlement for the lesson's course (R-CON-7): "
     "403 `not-entitled` otherwise. Unknown lessons and lessons of unpublished courses answer "
     "404 `lesson-not-found`; staff and admins preview them. One database round trip.",
+    response_model=LessonPage,
     responses=member_problems(LessonNotFound, NotEntitled),
 )
-async def get_lesson(
-    request: Request,
-    lesson_id: uuid.UUID,
-    claims: CurrentClaims,
-    connection: HotConnection,
-    now: ReadNow,
-) -> LessonPage:
-    return await service.get_lesson_page(
-        connection,
-        lesson_id=lesson_id,
-        claims=claims,
-        now=now,
-        confirm_session=partial(hot_path.confirm, request, claims, now),
-    )
+async def get_lesson(request: Request, lesson_id: uuid.UUID, caller: HotCaller) -> Response:
+    # The platform's hottest read: one statement on a hot connection, the answer serialized by
+    # a serializer built once (app.kit.hot_http); `response_model` documents it.
+    async with hot_connection(request) as connection:
+        page = await service.get_lesson_page(
+            connection,
+            lesson_id=lesson_id,
+            claims=caller.claims,
+            now=caller.now,
+            confirm_session=partial(hot_path.confirm, request, caller),
+        )
+    return LESSON_PAGE_JSON.response(page)

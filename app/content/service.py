@@ -9,7 +9,7 @@ it did not exist, so the catalog does not leak what staff are preparing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -17,11 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.content import repository
 from app.content.errors import CourseNotFound, LessonNotFound
-from app.content.schemas import CourseDetail, LessonOutline, LessonPage
+from app.content.schemas import CatalogCourse, CourseDetail, LessonOutline, LessonPage
 from app.entitlements import rules as entitlement_rules
 from app.entitlements.errors import NotEntitled
 from app.entitlements.repository import AnyRow
+from app.kit.errors import InvalidCursor
+from app.kit.pagination import Page, PageParams, decode_cursor, encode_cursor, ordering_context
 from app.kit.security import AccessClaims
+from app.models.content import CourseKind, CourseProgram
 from app.models.user import Role
 
 
@@ -51,6 +54,58 @@ def _course_detail(rows: list[AnyRow]) -> CourseDetail:
         is_membership_content=first.is_membership_content,
         published_at=first.published_at,
         lessons=lessons,
+    )
+
+
+CATALOG_CURSOR = ordering_context(repository.CATALOG_ORDER, descending=False)
+"""What catalog cursors are signed for (the same as `kit.pagination` would use)."""
+
+
+async def catalog_page(
+    connection: asyncpg.Connection,
+    *,
+    terms: Sequence[str],
+    kind: CourseKind | None,
+    program: CourseProgram | None,
+    page: PageParams,
+) -> Page[CatalogCourse]:
+    """One page of the public catalog (R-CON-7) in catalog order, keyset-paged with signed
+    cursors like every list (`app.kit.pagination`); one compiled statement."""
+    after = None
+    if page.cursor is not None:
+        position = decode_cursor(page.cursor, signing_key=page.signing_key, context=CATALOG_CURSOR)
+        if not (
+            len(position) == 2
+            and isinstance(position[0], int)
+            and isinstance(position[1], uuid.UUID)
+        ):
+            raise InvalidCursor()
+        after = (position[0], position[1])
+    rows = await repository.catalog_rows(
+        connection, terms=terms, kind=kind, program=program, after=after, limit=page.limit + 1
+    )
+    shown = rows[: page.limit]
+    next_cursor = None
+    if len(rows) > page.limit:
+        last = shown[-1]
+        next_cursor = encode_cursor(
+            (last["position"], last["id"]), signing_key=page.signing_key, context=CATALOG_CURSOR
+        )
+    return Page[CatalogCourse](
+        items=[
+            CatalogCourse(
+                id=row["id"],
+                slug=row["slug"],
+                kind=row["kind"],
+                program=row["program"],
+                title=row["title"],
+                summary=row["summary"],
+                is_membership_content=row["is_membership_content"],
+                published_at=row["published_at"],
+            )
+            for row in shown
+        ],
+        next_cursor=next_cursor,
     )
 
 

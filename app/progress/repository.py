@@ -28,6 +28,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     CTE,
     BigInteger,
@@ -51,8 +52,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import INT4MULTIRANGE, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.hot_path import live_role_column
 from app.entitlements.repository import course_access_clause
-from app.kit.hot_query import HotQuery, driver_connection
+from app.entitlements.rules import PREVIEW_ROLES
+from app.kit.hot_query import HotQuery
 from app.models.content import Course, Lesson, LessonKind
 from app.models.progress import CompletionSource, LessonProgress, ProgressEvent
 from app.progress.rules import BASIS_POINTS, MS_PER_SECOND
@@ -99,8 +102,42 @@ def lesson_target(*, user_id: Any, lesson_id: Any, may_preview: bool, now: Any) 
     )
 
 
+def caller_lesson_target(
+    *, user_id: Any, session_id: Any, epoch: Any, lesson_id: Any, now: Any
+) -> CTE:
+    """`lesson_target` for a caller known only by their access token: the `live_role` column is
+    the account's current role while the token's login session is good, else NULL
+    (`app.auth.hot_path`), and visibility and entitlement follow that live role (staff and
+    admins preview, R-CON-7) — so one statement checks the session, the lesson and the grant."""
+    caller = select(
+        live_role_column(session_id=session_id, user_id=user_id, epoch=epoch, now=now).label(
+            "live_role"
+        )
+    ).cte("caller")
+    # OR of equalities, not IN: an IN list compiles to an "expanding" parameter that HotQuery
+    # (compiled once, no per-request rendering) cannot carry.
+    previews = or_(*(caller.c.live_role == role for role in sorted(PREVIEW_ROLES)))
+    return (
+        select(
+            Lesson.id.label("lesson_id"),
+            Lesson.course_id.label("course_id"),
+            Lesson.kind.label("kind"),
+            Lesson.duration_seconds.label("duration_seconds"),
+            or_(Course.is_published, previews).label("is_visible"),
+            or_(previews, course_access_clause(user_id, now)).label("is_entitled"),
+            caller.c.live_role.label("live_role"),
+        )
+        .select_from(Lesson)
+        .join(Course, Course.id == Lesson.course_id)
+        .join(caller, true())
+        .where(Lesson.id == lesson_id)
+        .cte("target")
+    )
+
+
 def _takes_playback(target: CTE) -> ColumnElement[bool]:
     return and_(
+        target.c.live_role.is_not(None),
         target.c.is_visible,
         target.c.is_entitled,
         target.c.kind != LessonKind.test,
@@ -112,10 +149,10 @@ def _progress_returning() -> tuple[Any, ...]:
     return (LessonProgress.id, *PROGRESS_COLUMNS)
 
 
-def _record_event_statement(may_preview: bool) -> Select[Any]:
+def _record_event_statement() -> Select[Any]:
     """The one-statement event write (module docstring), built with bind parameters so it is
-    compiled once per `may_preview` value (`RECORD_EVENT`): building it per request cost more
-    CPU than the rest of the request together (bench/)."""
+    compiled once (`RECORD_EVENT`): building it per request cost more CPU than the rest of the
+    request together (bench/)."""
     user_id = bindparam("user_id", type_=Uuid)
     lesson_id = bindparam("lesson_id", type_=Uuid)
     event_id = bindparam("event_id", type_=Uuid)
@@ -126,7 +163,13 @@ def _record_event_statement(may_preview: bool) -> Select[Any]:
     watched_from_ms = bindparam("watched_from_ms", type_=Integer)
     watched_to_ms = bindparam("watched_to_ms", type_=Integer)
     ratio_bp = bindparam("ratio_bp", type_=BigInteger)
-    target = lesson_target(user_id=user_id, lesson_id=lesson_id, may_preview=may_preview, now=now)
+    target = caller_lesson_target(
+        user_id=user_id,
+        session_id=bindparam("session_id", type_=Uuid),
+        epoch=bindparam("epoch", type_=Integer),
+        lesson_id=lesson_id,
+        now=now,
+    )
     duration_ms = target.c.duration_seconds * MS_PER_SECOND
 
     recorded = (
@@ -237,22 +280,22 @@ def _record_event_statement(may_preview: bool) -> Select[Any]:
         target.c.duration_seconds,
         target.c.is_visible,
         target.c.is_entitled,
+        target.c.live_role,
         *upserted.c,
     ).select_from(target.outerjoin(upserted, true()))
     return statement
 
 
-RECORD_EVENT = {
-    may_preview: HotQuery(_record_event_statement(may_preview)) for may_preview in (False, True)
-}
+RECORD_EVENT = HotQuery(_record_event_statement())
 
 
 async def record_event(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     *,
     user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    epoch: int,
     lesson_id: uuid.UUID,
-    may_preview: bool,
     event_id: uuid.UUID,
     event_at: datetime,
     position_ms: int,
@@ -260,16 +303,20 @@ async def record_event(
     watched_to_ms: int,
     ratio_bp: int,
     now: datetime,
-) -> Any:
-    """Run the one-statement write in the request's transaction. None: unknown lesson.
-    Otherwise a row (attribute access) with the target's `course_id`, `kind`,
-    `duration_seconds`, `is_visible`, `is_entitled` and — when the event was recorded — the
-    new state (`id` not NULL); `id` NULL on an accepted lesson = duplicate.
+) -> SimpleNamespace | None:
+    """Run the one-statement write on `connection` (autocommit on the hot pool: the statement
+    is its own transaction; or the request session's driver connection, inside its
+    transaction). None: unknown lesson. Otherwise a row (attribute access) with the target's
+    `course_id`, `kind`, `duration_seconds`, `is_visible`, `is_entitled`, the caller's
+    `live_role` (NULL: no live login session, nothing written) and — when the event was
+    recorded — the new state (`id` not NULL); `id` NULL on an accepted lesson = duplicate.
 
     `watched_from_ms == watched_to_ms` means "no interval" (an empty range)."""
-    record = await RECORD_EVENT[may_preview].fetchrow(
-        await driver_connection(session),
+    record = await RECORD_EVENT.fetchrow(
+        connection,
         user_id=user_id,
+        session_id=session_id,
+        epoch=epoch,
         lesson_id=lesson_id,
         event_id=event_id,
         new_id=uuid.uuid4(),
@@ -280,8 +327,10 @@ async def record_event(
         watched_to_ms=watched_to_ms,
         ratio_bp=ratio_bp,
     )
-    if record is None:
-        return None
+    return None if record is None else _progress_row(record)
+
+
+def _progress_row(record: asyncpg.Record) -> SimpleNamespace:
     row = SimpleNamespace(**dict(record))
     row.kind = LessonKind(row.kind)
     if row.completion_source is not None:
@@ -381,11 +430,9 @@ async def complete_by_test(
     )
 
 
-async def lesson_with_progress(
-    session: AsyncSession, *, user_id: uuid.UUID, lesson_id: uuid.UUID
-) -> Row[Any] | None:
-    """The lesson, its course's visibility and the caller's progress row (NULLs when none)."""
-    statement = (
+def _lesson_with_progress_statement() -> Select[Any]:
+    user_id = bindparam("user_id", type_=Uuid)
+    return (
         select(
             Lesson.course_id,
             Lesson.kind,
@@ -398,6 +445,16 @@ async def lesson_with_progress(
             LessonProgress,
             and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id),
         )
-        .where(Lesson.id == lesson_id)
+        .where(Lesson.id == bindparam("lesson_id", type_=Uuid))
     )
-    return (await session.execute(statement)).one_or_none()
+
+
+LESSON_WITH_PROGRESS = HotQuery(_lesson_with_progress_statement())
+
+
+async def lesson_with_progress(
+    connection: asyncpg.Connection, *, user_id: uuid.UUID, lesson_id: uuid.UUID
+) -> SimpleNamespace | None:
+    """The lesson, its course's visibility and the caller's progress row (NULLs when none)."""
+    record = await LESSON_WITH_PROGRESS.fetchrow(connection, user_id=user_id, lesson_id=lesson_id)
+    return None if record is None else _progress_row(record)

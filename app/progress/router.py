@@ -28,20 +28,25 @@ What a client needs to know:
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
+from app.auth import hot_path
 from app.auth.auth import CurrentUser
 from app.auth.errors import PERSON_AUTH_ERRORS
 from app.config import Settings
-from app.db import DbSession
+from app.db import DbSession, hot_connection
 from app.entitlements.errors import NotEntitled
 from app.kit.clock import Now
 from app.kit.errors import InvalidCursor, ProblemError
-from app.kit.idempotency import IDEMPOTENCY_ERRORS, idempotent
+from app.kit.hot_http import JsonAnswer, JsonBody, path_uuid, route_without_header
+from app.kit.hot_query import driver_connection
+from app.kit.idempotency import IDEMPOTENCY_ERRORS, KEY_HEADER, idempotent
 from app.kit.pagination import Page, PageQuery
 from app.kit.problems import problem_responses
+from app.models.user import Role
 from app.progress import overview, quiz, service
 from app.progress.errors import (
     CourseNotFound,
@@ -64,6 +69,7 @@ from app.progress.schemas import (
     QuizAttemptSummary,
     QuizOut,
 )
+from app.progress.service import LoginSession
 
 
 def _settings(request: Request) -> Settings:
@@ -80,8 +86,50 @@ def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
     return problem_responses(*PERSON_AUTH_ERRORS, *errors)
 
 
+EVENTS_PATH = "/me/lessons/{lesson_id}/progress-events"
+EVENT_BODY = JsonBody(ProgressEventIn)
+EVENT_RESULT_JSON = JsonAnswer(ProgressEventResult)
+
+
+async def record_progress_event_at_once(request: Request) -> Response:
+    """`POST …/progress-events` WITHOUT an `Idempotency-Key` — what players send every few
+    seconds: one autocommit statement on the hot pool checks the login session, the lesson and
+    the entitlement and records the event (no ORM session, no BEGIN/COMMIT, no separate
+    authentication query). The `event_id` still records an event once (R-PRG-5). The request
+    is parsed, checked and answered exactly as the documented route below would (same order of
+    checks, same problems, same JSON); requests with a key go to that route."""
+    lesson_id, path_errors = path_uuid(request, "lesson_id")
+    document = await EVENT_BODY.read(request)
+    caller = await hot_path.authenticate(request)
+    event = EVENT_BODY.validate(document, path_errors)
+    assert lesson_id is not None  # else `validate` raised
+    settings: Settings = request.app.state.settings
+    claims = caller.claims
+    async with hot_connection(request) as connection:
+        result = await service.record_event(
+            connection,
+            login=LoginSession(claims.user_id, claims.session_id, claims.epoch),
+            lesson_id=lesson_id,
+            event=event,
+            ratio=settings.video_completion_ratio,
+            now=caller.now,
+            confirm_session=partial(hot_path.confirm, request, caller),
+        )
+    return EVENT_RESULT_JSON.response(result)
+
+
+# Matched first: requests without an `Idempotency-Key`; the others fall through to the operation.
+router.add_api_route(
+    EVENTS_PATH,
+    record_progress_event_at_once,
+    methods=["POST"],
+    include_in_schema=False,
+    route_class_override=route_without_header(KEY_HEADER),
+)
+
+
 @router.post(
-    "/me/lessons/{lesson_id}/progress-events",
+    EVENTS_PATH,
     operation_id="progress_record_progress_event",
     summary="Record a playback event",
     description="Records the playhead (resume position) and the media interval actually played. "
@@ -100,14 +148,23 @@ async def record_progress_event(
     now: Now,
     settings: AppSettings,
 ) -> ProgressEventResult:
+    # Requests with an `Idempotency-Key` (the others take `record_progress_event_at_once`):
+    # the same statement, in the request's transaction with the idempotency record.
+    user = subject.require_user()
+    assert subject.session_id is not None
+    role = user.role
+
+    async def confirmed() -> Role:  # `Authenticator` checked the login session already
+        return role
+
     return await service.record_event(
-        session,
-        user_id=subject.require_user().id,
-        role=subject.role,
+        await driver_connection(session),
+        login=LoginSession(user.id, subject.session_id, user.session_epoch),
         lesson_id=lesson_id,
         event=body,
         ratio=settings.video_completion_ratio,
         now=now,
+        confirm_session=confirmed,
     )
 
 

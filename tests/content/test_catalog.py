@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import CourseKind, CourseProgram, LessonKind
 from tests.content.factories import API, make_catalog_course, make_lesson
+from tests.statements import recorded_statements
 
 
 async def _all_pages(client: httpx.AsyncClient, query: str, limit: int) -> list[list[str]]:
@@ -110,6 +111,38 @@ async def test_r_con_8_search_matches_keywords_and_pages_with_the_query(
     await session.commit()
     pages = await _all_pages(client, "&q=インボイス", 2)
     assert [course_id for page in pages for course_id in page] == [str(c.id) for c in matching]
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("100%", ["達成率100%の講座"]), ("a_b", ["a_b講座"]), ("\\", ["円記号\\講座"])],
+)
+async def test_r_con_8_search_treats_like_wildcards_as_plain_characters(
+    client: httpx.AsyncClient, session: AsyncSession, query: str, found: list[str]
+) -> None:
+    for title in ("達成率100%の講座", "達成率1000件の講座", "a_b講座", "axb講座", "円記号\\講座"):
+        await make_catalog_course(session, title=title)
+    await session.commit()
+    response = await client.get(f"{API}/courses", params={"q": query})
+    assert response.status_code == 200
+    assert [item["title"] for item in response.json()["items"]] == found
+
+
+async def test_r_con_8_catalog_page_is_one_statement(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    for i in range(3):
+        await make_catalog_course(session, title=f"講座{i}", keywords="労務", position=i)
+    await session.commit()
+    first = (await client.get(f"{API}/courses?limit=2&q=労務")).json()
+    async with recorded_statements(session) as statements:
+        response = await client.get(
+            f"{API}/courses", params={"limit": 2, "q": "労務", "cursor": first["next_cursor"]}
+        )
+    assert response.status_code == 200
+    assert [item["title"] for item in response.json()["items"]] == ["講座2"]
+    (page,) = statements
+    assert "FROM course" in page
 
 
 async def test_r_con_1_catalog_filters_by_kind_and_program(

@@ -234,6 +234,19 @@ def _is_clock_read(statement: str) -> bool:
     return "FROM test_clock" in statement
 
 
+async def test_r_id_11_a_partner_key_cannot_open_lesson_pages(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """An operation for people: a partner key alone is refused as `Authenticator` refuses it."""
+    course = await make_catalog_course(session, lessons=1)
+    lesson = await make_lesson(session, course, position=1)
+    await session.commit()
+    response = await client.get(
+        f"{API}/lessons/{lesson.id}", headers={"X-API-Key": "mk_abcdefgh_" + "x" * 43}
+    )
+    assert (response.status_code, response.json()["type"]) == (403, "role-not-allowed")
+
+
 @pytest.mark.parametrize("entitled", [True, False])
 async def test_r_con_7_lesson_page_is_one_statement_with_authentication(
     client: httpx.AsyncClient,

@@ -12,7 +12,16 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.models import CourseProgram, Lesson, LessonKind, LessonProgress, ProgressEvent, Role
+from app.kit.hot_query import driver_connection
+from app.models import (
+    AuthSession,
+    CourseProgram,
+    Lesson,
+    LessonKind,
+    LessonProgress,
+    ProgressEvent,
+    Role,
+)
 from app.progress import rules, service
 from app.progress.repository import watched_enough_sql
 from app.progress.schemas import ProgressEventIn
@@ -434,18 +443,25 @@ async def test_r_prg_1_the_configured_completion_ratio_is_honoured(
 ) -> None:
     course, lesson = await video_course(session)
     member, _ = await member_with_access(session, settings, course)
+    login_id = await session.scalar(select(AuthSession.id).where(AuthSession.user_id == member.id))
+    assert login_id is not None
+    login = service.LoginSession(member.id, login_id, member.session_epoch)
+
+    async def session_is_live() -> Role:
+        raise AssertionError("the statement found the login session live")
+
     result = None
     start = 0.0
     while start < watched:
         end = min(watched, start + 300)
         result = await service.record_event(
-            session,
-            user_id=member.id,
-            role=Role.member,
+            await driver_connection(session),
+            login=login,
             lesson_id=lesson.id,
             event=ProgressEventIn.model_validate(event(end, (start, end))),
             ratio=ratio,
             now=datetime.now(UTC),
+            confirm_session=session_is_live,
         )
         start = end
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import worker
@@ -40,20 +41,28 @@ async def _learning_data(
     `created_at`."""
     lesson = await make_lesson(session, course)
     quiz = await make_quiz(session, course)
-    row = await repository.record_event(
-        session,
-        user_id=user.id,
-        lesson_id=lesson.id,
-        may_preview=True,
-        event_id=uuid.uuid4(),
-        event_at=created_at,
-        position_ms=1000,
-        watched_from_ms=0,
-        watched_to_ms=1000,
-        ratio_bp=9000,
-        now=created_at,
+    # Written as rows (the API's write checks a live login session and grant, irrelevant to a
+    # purge of data made years ago).
+    session.add(
+        ProgressEvent(
+            user_id=user.id, event_id=uuid.uuid4(), course_id=course.id, received_at=created_at
+        )
     )
-    assert row is not None and row.id is not None
+    session.add(
+        LessonProgress(
+            user_id=user.id,
+            lesson_id=lesson.id,
+            course_id=course.id,
+            position_ms=1000,
+            position_at=created_at,
+            furthest_ms=1000,
+            watched_ranges=[Range(0, 1000)],
+            watched_ms=1000,
+            last_activity_at=created_at,
+            created_at=created_at,
+            updated_at=created_at,
+        )
+    )
     attempt = QuizAttempt(
         user_id=user.id,
         lesson_id=quiz.lesson.id,
