@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.models import Role
+from app.models import Base, Role
 from app.models.payment import PaymentOrder, Subscription, SubscriptionCharge
 from tests.factories import make_organization
 from tests.payments.subscriptions.conftest import SUBSCRIPTION, Paying, jst
@@ -213,3 +213,34 @@ async def test_no_subscription_is_not_found_and_english_is_available(paying: Pay
     assert response.status_code == 404
     assert response.json()["type"] == "subscription-not-found"
     assert response.json()["title"] == "No subscription found"
+
+
+async def test_r_sub_8_only_provider_ids_are_kept_never_card_data(paying: Paying) -> None:
+    """Amazon Pay only: we keep the permission id and the charge ids, and no table of ours
+    has a column that could hold card data."""
+    user, headers = await paying.member()
+    await paying.sign_up(headers, jst(2027, 1, 5))
+    assert await paying.bill(jst(2027, 1, 12, 0, 5)) == {"charged": 1}
+    subscription = (
+        await paying.session.execute(select(Subscription).where(Subscription.user_id == user.id))
+    ).scalar_one()
+    attempt = (
+        await paying.session.execute(
+            select(SubscriptionCharge).where(SubscriptionCharge.subscription_id == subscription.id)
+        )
+    ).scalar_one()
+    order = await paying.session.get_one(PaymentOrder, attempt.order_id)
+    permission = await paying.provider.get_charge_permission(
+        subscription.charge_permission_id or ""
+    )
+    assert permission.charge_permission_type.value == "Recurring"
+    assert attempt.provider_charge_id and order.provider_charge_id == attempt.provider_charge_id
+    charge = await paying.provider.get_charge(attempt.provider_charge_id)
+    assert charge.charge_permission_id == subscription.charge_permission_id
+    card_like = {"card", "pan", "cvv", "cvc", "expiry", "card_number", "security_code"}
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            words = set(column.name.split("_"))
+            assert not (words & card_like), f"{table.name}.{column.name} looks like card data"
+    detail = await paying.client.get(f"/api/v1/me/orders/{order.id}", headers=headers)
+    assert detail.json()["payment_method"] == "amazon_pay"
