@@ -11,7 +11,7 @@ import uuid
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from app.auth.auth import CurrentUser
+from app.auth.auth import CurrentStaff, CurrentUser
 from app.auth.errors import PERSON_AUTH_ERRORS
 from app.db import DbSession
 from app.kit.errors import InvalidCursor
@@ -84,3 +84,39 @@ def present_order(order: PaymentOrder) -> OrderOut:
         period_end_on=order.period_end_on,
         lines=[OrderLineOut.model_validate(line) for line in order.lines],
     )
+
+
+# --- Staff (support desk): find a member's orders, or an order by the number they quote --------
+
+
+@router.get(
+    "/admin/users/{user_id}/orders",
+    operation_id="payments_list_user_orders",
+    summary="A member's orders (staff)",
+    description="Every order of the member, newest first (R-SUB-9), for the support desk.",
+    responses=problem_responses(*PERSON_AUTH_ERRORS, InvalidCursor),
+)
+async def list_user_orders(
+    user_id: uuid.UUID, subject: CurrentStaff, session: DbSession, page: PageQuery
+) -> Page[OrderSummaryOut]:
+    return await paginate_as(
+        OrderSummaryOut,
+        session,
+        select(PaymentOrder).where(PaymentOrder.user_id == user_id),
+        order_by=[PaymentOrder.created_at, PaymentOrder.id],
+        descending=True,
+        params=page,
+    )
+
+
+@router.get(
+    "/admin/orders/{order_number}",
+    operation_id="payments_get_order_by_number",
+    summary="An order by its order number (staff)",
+    description="The order detail for the number a member quotes (注文番号, R-SUB-9).",
+    responses=problem_responses(*PERSON_AUTH_ERRORS, OrderNotFound),
+)
+async def get_order_by_number(
+    order_number: str, subject: CurrentStaff, session: DbSession
+) -> OrderOut:
+    return present_order(await service.get_order_by_number(session, order_number))

@@ -141,3 +141,17 @@ async def get_order(session: AsyncSession, order_id: uuid.UUID) -> PaymentOrder:
     if order is None:
         raise OrderNotFound()
     return order
+
+
+async def get_order_by_number(session: AsyncSession, order_number: str) -> PaymentOrder:
+    """Any order by its human number, with its lines (staff)."""
+    order = (
+        await session.execute(
+            select(PaymentOrder)
+            .where(PaymentOrder.order_number == order_number.strip())
+            .options(selectinload(PaymentOrder.lines))
+        )
+    ).scalar_one_or_none()
+    if order is None:
+        raise OrderNotFound()
+    return order

@@ -8,11 +8,12 @@ next renewal day and amount, and any payment issue with where to fix it.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, status
 
-from app.auth.auth import CurrentUser
+from app.auth.auth import CurrentStaff, CurrentUser
 from app.auth.errors import PERSON_AUTH_ERRORS
 from app.config import Settings
 from app.db import DbSession
@@ -165,4 +166,19 @@ async def resume_subscription(
     subject: CurrentUser, session: DbSession, now: Now, request: Request
 ) -> SubscriptionOut:
     subscription = await service.resume(session, user_id=subject.require_user().id, now=now)
+    return present(subscription, today=jst_date(now), language=_language(request))
+
+
+@router.get(
+    "/admin/users/{user_id}/subscription",
+    operation_id="payments_get_user_subscription",
+    summary="A member's membership subscription (staff)",
+    description="The same view the member has (status, access, next renewal, payment issue), for "
+    "the support desk.",
+    responses=problems(SubscriptionNotFound),
+)
+async def get_user_subscription(
+    user_id: uuid.UUID, subject: CurrentStaff, session: DbSession, now: Now, request: Request
+) -> SubscriptionOut:
+    subscription = await service.latest_subscription(session, user_id)
     return present(subscription, today=jst_date(now), language=_language(request))

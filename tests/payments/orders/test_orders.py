@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.models import Role
 from app.models.payment import OrderKind, OrderStatus
 from app.payments.orders.service import (
     OrderLineInput,
@@ -141,3 +142,28 @@ async def test_r_sub_9_history_and_detail_are_the_members_own(
     assert (
         await client.get("/api/v1/me/orders", headers=await bearer_for(session, other, settings))
     ).json()["items"] == []
+
+
+async def test_r_sub_9_staff_find_orders_by_member_and_by_number(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    member = await make_user(session)
+    staff = await make_user(session, role=Role.staff)
+    order = await create_order(
+        session,
+        user_id=member.id,
+        kind=OrderKind.subscription,
+        title="月額会員プラン",
+        lines=[OrderLineInput("月額会員プラン(税込)", 980)],
+        now=NOW,
+    )
+    staff_headers = await bearer_for(session, staff, settings)
+    listed = await client.get(f"/api/v1/admin/users/{member.id}/orders", headers=staff_headers)
+    assert [item["order_number"] for item in listed.json()["items"]] == [order.order_number]
+    found = await client.get(f"/api/v1/admin/orders/{order.order_number}", headers=staff_headers)
+    assert found.status_code == 200 and found.json()["id"] == str(order.id)
+    missing = await client.get("/api/v1/admin/orders/20991231-0000001", headers=staff_headers)
+    assert missing.status_code == 404 and missing.json()["type"] == "order-not-found"
+    member_headers = await bearer_for(session, member, settings)
+    refused = await client.get(f"/api/v1/admin/orders/{order.order_number}", headers=member_headers)
+    assert refused.status_code == 403

@@ -244,3 +244,15 @@ async def test_r_sub_8_only_provider_ids_are_kept_never_card_data(paying: Paying
             assert not (words & card_like), f"{table.name}.{column.name} looks like card data"
     detail = await paying.client.get(f"/api/v1/me/orders/{order.id}", headers=headers)
     assert detail.json()["payment_method"] == "amazon_pay"
+
+
+async def test_staff_see_a_members_subscription_members_do_not(paying: Paying) -> None:
+    user, headers = await paying.member()
+    _, staff = await paying.member(role=Role.staff)
+    await paying.sign_up(headers, jst(2027, 1, 5))
+    seen = await paying.client.get(f"/api/v1/admin/users/{user.id}/subscription", headers=staff)
+    assert seen.status_code == 200 and seen.json()["status"] == "trialing"
+    refused = await paying.client.get(
+        f"/api/v1/admin/users/{user.id}/subscription", headers=headers
+    )
+    assert refused.status_code == 403
