@@ -1,0 +1,1 @@
+"""Correspondence courses (seed 001): enrollments, report units, completion, re-enrollment, leave."""
