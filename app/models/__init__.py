@@ -18,6 +18,14 @@ from app.models.commerce import (
 )
 from app.models.content import Course, CourseKind, CourseProgram, Lesson, LessonKind
 from app.models.customer import CustomerRecord
+from app.models.enrollment import (
+    ApplicationChannel,
+    CompletionStatus,
+    CorrespondenceSettings,
+    Enrollment,
+    EnrollmentStatus,
+    Recipient,
+)
 from app.models.entitlement import (
     ContentSet,
     ContentSetCourse,
@@ -68,19 +76,24 @@ __all__ = [
     "AccountToken",
     "AccountTokenPurpose",
     "ApiKey",
+    "ApplicationChannel",
     "AuditEvent",
     "AuthSession",
     "Base",
     "ChargeAttemptStatus",
     "CompletionSource",
+    "CompletionStatus",
     "ContentSet",
     "ContentSetCourse",
+    "CorrespondenceSettings",
     "Course",
     "CourseKind",
     "CourseProgram",
     "CustomerRecord",
     "EmailOutbox",
     "EmailStatus",
+    "Enrollment",
+    "EnrollmentStatus",
     "EntitlementGrant",
     "Event",
     "EventChatMessage",
@@ -121,6 +134,7 @@ __all__ = [
     "QuizChoice",
     "QuizQuestion",
     "RateLimitWindow",
+    "Recipient",
     "RefreshToken",
     "RefundStatus",
     "RegistrationCancelReason",
