@@ -15,6 +15,8 @@ def api_router(settings: Settings) -> APIRouter:
     from app.content.admin_router import admin as content_admin_router
     from app.dev.mail_router import router as dev_mail_router
     from app.dev.router import router as dev_router
+    from app.enrollments.admin_router import router as enrollments_admin_router
+    from app.enrollments.router import router as enrollments_router
     from app.entitlements.router import router as entitlements_router
     from app.events.admin_router import router as events_admin_router
     from app.events.router import router as events_router
@@ -28,6 +30,11 @@ def api_router(settings: Settings) -> APIRouter:
     from app.payments.subscriptions.router import router as subscriptions_router
     from app.payments.webhook.router import router as payment_webhook_router
     from app.progress.admin_router import router as progress_admin_router
+    from app.questions.admin_router import router as questions_admin_router
+    from app.questions.router import router as questions_router
+    from app.reports.admin_router import router as reports_admin_router
+    from app.reports.grader_router import router as reports_grader_router
+    from app.reports.router import router as reports_router
 
     router = APIRouter(prefix=API_PREFIX)
     # The hottest member paths are mounted ahead of this router, at the top level
@@ -38,6 +45,8 @@ def api_router(settings: Settings) -> APIRouter:
     router.include_router(content_admin_router)
     router.include_router(progress_admin_router)
     router.include_router(entitlements_router)
+    router.include_router(enrollments_router)
+    router.include_router(enrollments_admin_router)
     router.include_router(events_router)
     router.include_router(events_admin_router)
     router.include_router(media_router)
@@ -49,6 +58,11 @@ def api_router(settings: Settings) -> APIRouter:
     router.include_router(refunds_router)
     router.include_router(points_router)
     router.include_router(payment_webhook_router)
+    router.include_router(reports_router)
+    router.include_router(reports_grader_router)
+    router.include_router(reports_admin_router)
+    router.include_router(questions_router)
+    router.include_router(questions_admin_router)
     if settings.clock_is_adjustable:
         router.include_router(dev_router)
         router.include_router(dev_mail_router)

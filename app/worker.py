@@ -54,6 +54,8 @@ TASK_MODULES: tuple[str, ...] = (
     "app.progress.tasks",
     "app.payments.tasks",
     "app.payments.purchases.tasks",
+    "app.enrollments.tasks",
+    "app.reports.tasks",
 )
 
 # Query parameters of an asyncpg/SQLAlchemy URL that libpq does not know (dropped), and those it

@@ -10,10 +10,19 @@
 
 No auth, no middleware, no ORM: everything the app does beyond this is its own cost. The pool
 is as large as the app's (`database_pool_size + database_max_overflow`).
+
+asyncpg's pool as shipped sends a reset query (`RESET ALL` and friends) when a connection comes
+back — a second round trip per request — and lets a newcomer take a connection a woken waiter
+was meant to get (fat latency tails under 64 connections). The app's hot pool does neither
+(`app.db.HotPool`). With MANABI_BENCH_STRICT_CEILING=1 (`bench/run.py --strict-ceiling`) the
+ceiling gets the same pool discipline — one statement per request, first come first served —
+and is the stricter yardstick. Either way the ceiling imports nothing of the app but its
+settings: a bigger heap would lengthen its garbage collections.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -36,6 +45,36 @@ CREATE TABLE IF NOT EXISTS bench_ceiling_insert (
 """
 
 
+STRICT_ENV = "MANABI_BENCH_STRICT_CEILING"
+READ_SQL = (
+    "SELECT id, course_id, position, kind, title, description, video_asset_id, "
+    "duration_seconds FROM lesson WHERE id = $1"
+)
+INSERT_SQL = (
+    "INSERT INTO bench_ceiling_insert (event_id, lesson_id, position_seconds) VALUES ($1, $2, $3)"
+)
+
+
+class _FifoPool:
+    """The strict ceiling's pool: `app.db.HotPool`'s discipline in a few lines (the ceiling
+    imports nothing of the app beyond its settings, so its heap stays bare)."""
+
+    def __init__(self, pool: asyncpg.Pool, size: int) -> None:
+        self.pool = pool
+        self.slots = asyncio.Semaphore(size)
+
+
+async def _no_reset(connection: asyncpg.Connection) -> None:
+    """One statement per request: nothing is sent when a connection comes back."""
+
+
+async def _run(pool: asyncpg.Pool | _FifoPool, method: str, sql: str, *args: Any) -> Any:
+    if isinstance(pool, _FifoPool):
+        async with pool.slots, pool.pool.acquire() as connection:
+            return await getattr(connection, method)(sql, *args)
+    return await getattr(pool, method)(sql, *args)
+
+
 class InsertBody(BaseModel):
     event_id: uuid.UUID
     lesson_id: uuid.UUID
@@ -48,19 +87,22 @@ def create_app() -> FastAPI:
     dsn = asyncpg_dsn(os.environ["DATABASE_URL"])
     defaults = Settings()  # the same environment as the app: same pool size
     pool_max = defaults.database_pool_size + defaults.database_max_overflow
+    strict = os.environ.get(STRICT_ENV) == "1"
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await asyncpg.create_pool(
+        pool = await asyncpg.create_pool(
             dsn,
             min_size=defaults.database_pool_size,
             max_size=pool_max,
             server_settings={"application_name": "manabi-bench-ceiling", "timezone": "UTC"},
+            **({"reset": _no_reset} if strict else {}),
         )
+        app.state.pool = _FifoPool(pool, pool_max) if strict else pool
         try:
             yield
         finally:
-            await app.state.pool.close()
+            await pool.close()
 
     app = FastAPI(title="Manabi bench ceiling", lifespan=lifespan, docs_url=None, redoc_url=None)
 
@@ -70,20 +112,17 @@ def create_app() -> FastAPI:
 
     @app.get("/read/{lesson_id}")
     async def read(lesson_id: uuid.UUID, request: Request) -> dict[str, Any]:
-        row = await request.app.state.pool.fetchrow(
-            "SELECT id, course_id, position, kind, title, description, video_asset_id, "
-            "duration_seconds FROM lesson WHERE id = $1",
-            lesson_id,
-        )
+        row = await _run(request.app.state.pool, "fetchrow", READ_SQL, lesson_id)
         if row is None:
             raise HTTPException(status_code=404)
         return dict(row)
 
     @app.post("/insert", status_code=201)
     async def insert(body: InsertBody, request: Request) -> dict[str, Any]:
-        await request.app.state.pool.execute(
-            "INSERT INTO bench_ceiling_insert (event_id, lesson_id, position_seconds) "
-            "VALUES ($1, $2, $3)",
+        await _run(
+            request.app.state.pool,
+            "execute",
+            INSERT_SQL,
             body.event_id,
             body.lesson_id,
             body.position_seconds,

@@ -2,6 +2,7 @@
 
     python bench/run.py [--quick] [--duration S] [--warmup S] [--connections N] [--threads N]
                         [--workers N] [--scenario NAME ...] [--regenerate] [--profile NAME]
+                        [--strict-ceiling]
 
 1. wrk (installed from Debian's packages when missing and we are root or have sudo);
 2. PostgreSQL: the embedded server under .benchdb/ (tuned, see bench/database.py), or the
@@ -50,6 +51,7 @@ if str(ROOT) not in sys.path:
 import asyncpg  # noqa: E402
 
 from bench import cpu, database, generate, loadset, report, servers, wrk  # noqa: E402
+from bench.ceiling import STRICT_ENV  # noqa: E402
 from bench.scenarios import SCENARIOS, Scenario  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -79,6 +81,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--keep-server", action="store_true", help="leave the embedded PostgreSQL running"
+    )
+    parser.add_argument(
+        "--strict-ceiling",
+        action="store_true",
+        help="give the ceiling the app's hot-pool discipline: no reset query on release, "
+        "first come first served (bench/ceiling.py)",
     )
     args = parser.parse_args(argv)
     args.duration = args.duration or (5.0 if args.quick else 12.0)
@@ -444,9 +452,15 @@ def _run(
             f"{len({r.lesson_id for r in rows}):,} lessons; {args.connections} connections, "
             f"{args.threads} wrk threads, {args.warmup:g}s warm-up + {args.duration:g}s per scenario, "
             f"{args.workers} uvicorn worker(s) each"
+            + ("; strict ceiling" if args.strict_ceiling else "")
         )
         with (
-            servers.serve("ceiling", env, workers=args.workers, log_dir=logs) as ceiling,
+            servers.serve(
+                "ceiling",
+                {**env, STRICT_ENV: "1" if args.strict_ceiling else "0"},
+                workers=args.workers,
+                log_dir=logs,
+            ) as ceiling,
             servers.serve("app", env, workers=args.workers, log_dir=logs) as app_server,
         ):
             running = {"ceiling": ceiling, "app": app_server}
@@ -483,6 +497,7 @@ def _run(
         "connections": args.connections,
         "wrk_threads": args.threads,
         "uvicorn_workers": args.workers,
+        "strict_ceiling": args.strict_ceiling,
         "duration_seconds": args.duration,
         "warmup_seconds": args.warmup,
         "postgres": pg_settings,

@@ -47,6 +47,12 @@ PUBLIC_OPERATIONS = {
     "events_get_event",  # public; the join link only for the caller's confirmed registration
     "payments_list_products",  # the public list of products on sale (SPEC §8)
     "payments_get_product",
+    # R-ENR-13: the public check of a certificate number (name, course, kind, date only) and
+    # the certificate PDF behind a signed link (the token authenticates).
+    "reports_verify_certificate",
+    "reports_download_certificate_file",
+    # R-QST-1/8: a question/answer attachment behind a signed link (the token authenticates).
+    "questions_download_attachment",
 }
 
 

@@ -28,7 +28,6 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.auth import hot_path
 from app.auth.errors import PERSON_AUTH_ERRORS
-from app.auth.hot_path import HotCaller
 from app.content import rules, service
 from app.content.errors import CourseNotFound, LessonNotFound
 from app.content.schemas import CatalogCourse, CourseDetail, LessonPage
@@ -110,10 +109,14 @@ async def get_course(session: ReadSession, course_id: uuid.UUID) -> CourseDetail
     "404 `lesson-not-found`; staff and admins preview them. One database round trip.",
     response_model=LessonPage,
     responses=member_problems(LessonNotFound, NotEntitled),
+    openapi_extra=hot_path.OPENAPI_BEARER,
 )
-async def get_lesson(request: Request, lesson_id: uuid.UUID, caller: HotCaller) -> Response:
-    # The platform's hottest read: one statement on a hot connection, the answer serialized by
-    # a serializer built once (app.kit.hot_http); `response_model` documents it.
+async def get_lesson(request: Request, lesson_id: uuid.UUID) -> Response:
+    # The platform's hottest read: the token verified in memory (`hot_path.authenticate`; the
+    # route documents the bearer scheme), one statement on a hot connection checking the login
+    # session and the grant, the answer serialized by a serializer built once (app.kit.hot_http;
+    # `response_model` documents it).
+    caller = await hot_path.authenticate(request)
     async with hot_connection(request) as connection:
         page = await service.get_lesson_page(
             connection,

@@ -66,6 +66,23 @@ from app.models.progress import (
     QuizChoice,
     QuizQuestion,
 )
+from app.models.question import (
+    AttachmentPart,
+    Question,
+    QuestionAttachment,
+    QuestionFileKind,
+    QuestionKind,
+    QuestionStatus,
+)
+from app.models.report import (
+    Certificate,
+    CertificateKind,
+    ReportRegrade,
+    ReportSubmission,
+    ReportUnit,
+    ReportUnitKind,
+    SubmissionStatus,
+)
 from app.models.security_record import LoginFailure, RateLimitWindow
 from app.models.session import AuthSession, RefreshToken
 from app.models.terms import TermsAcceptance, TermsDocument, TermsKind
@@ -77,9 +94,12 @@ __all__ = [
     "AccountTokenPurpose",
     "ApiKey",
     "ApplicationChannel",
+    "AttachmentPart",
     "AuditEvent",
     "AuthSession",
     "Base",
+    "Certificate",
+    "CertificateKind",
     "ChargeAttemptStatus",
     "CompletionSource",
     "CompletionStatus",
@@ -129,6 +149,11 @@ __all__ = [
     "Purchase",
     "PurchaseRefund",
     "PurchaseStatus",
+    "Question",
+    "QuestionAttachment",
+    "QuestionFileKind",
+    "QuestionKind",
+    "QuestionStatus",
     "QuizAttempt",
     "QuizAttemptAnswer",
     "QuizChoice",
@@ -139,7 +164,12 @@ __all__ = [
     "RefundStatus",
     "RegistrationCancelReason",
     "RegistrationStatus",
+    "ReportRegrade",
+    "ReportSubmission",
+    "ReportUnit",
+    "ReportUnitKind",
     "Role",
+    "SubmissionStatus",
     "Subscription",
     "SubscriptionCharge",
     "SubscriptionStatus",

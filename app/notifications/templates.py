@@ -312,6 +312,20 @@ TEMPLATES: dict[str, EmailTemplate] = {
             "Read it below.\n\n{question_url}\n\n{support_footer}",
         },
     ),
+    # R-QST-2 / R-QST-8: a question declined as out of scope, with the staff's reason.
+    "question_declined": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】ご質問への対応について",
+            "en": "[{service_name}] About your question",
+        },
+        body={
+            "ja": "{name} 様\n\nご質問「{question_title}」は、質問サービスの対象外のため回答いたしかねます。\n"
+            "理由: {decline_reason}\n\n{question_url}\n\n{support_footer}",
+            "en": 'Dear {name},\n\nYour question "{question_title}" is outside the scope of the '
+            "question service and will not be answered.\nReason: {decline_reason}\n\n"
+            "{question_url}\n\n{support_footer}",
+        },
+    ),
     # R-ENR-13: {certificate_title} is 修了証書 / 優秀修了証書 (or Certificate of completion / excellence).
     "certificate_issued": EmailTemplate(
         subject={
@@ -325,6 +339,19 @@ TEMPLATES: dict[str, EmailTemplate] = {
             "en": 'Dear {name},\n\nYour {certificate_title} for "{course_title}" was issued.\n'
             "Certificate number: {certificate_number}\n\nDownload it below.\n\n"
             "{certificate_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-9 / R-ENR-10 / R-ENR-11: the enrollment's final result ({result_title}: 修了 / 優秀修了 / 未修了).
+    "completion_result": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】修了判定のお知らせ",
+            "en": "[{service_name}] Your course result",
+        },
+        body={
+            "ja": "{name} 様\n\n「{course_title}」の修了判定の結果は「{result_title}」です。\n"
+            "詳細は以下からご確認ください。\n\n{enrollments_url}\n\n{support_footer}",
+            "en": 'Dear {name},\n\nYour result in "{course_title}": {result_title}.\n'
+            "See the details below.\n\n{enrollments_url}\n\n{support_footer}",
         },
     ),
     # R-ENR-18: monthly, to learners with unsubmitted units (レポート提出促進案内).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
@@ -76,6 +78,29 @@ async def test_metrics_use_the_template_not_the_raw_path(settings: Settings) -> 
     routes = {route for _, route, _ in after}
     for raw in ("123", "456", "789", "321"):
         assert not any(raw in route for route in routes)
+
+
+async def test_metrics_label_the_hot_routes_by_template(client: httpx.AsyncClient) -> None:
+    """The catalog, lesson page and progress routes are mounted at the top level, and the
+    progress write has a twin for requests without `Idempotency-Key`: both count under the
+    operation's template."""
+    before = _samples(await _metrics(client), "manabi_http_requests_total")
+    lesson = "/api/v1/lessons/{lesson_id}"
+    events = "/api/v1/me/lessons/{lesson_id}/progress-events"
+    await client.get(f"/api/v1/lessons/{uuid.uuid4()}")
+    await client.post(f"/api/v1/me/lessons/{uuid.uuid4()}/progress-events", json={})
+    await client.post(
+        f"/api/v1/me/lessons/{uuid.uuid4()}/progress-events",
+        json={},
+        headers={"Idempotency-Key": "k"},
+    )
+    after = _samples(await _metrics(client), "manabi_http_requests_total")
+
+    def delta(key: tuple[str, str, str]) -> float:
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert delta(("GET", lesson, "401")) == 1
+    assert delta(("POST", events, "401")) == 2
 
 
 async def test_metrics_are_not_in_the_openapi_schema(app: FastAPI) -> None:

@@ -7,7 +7,7 @@ again), so duplicates and out-of-order deliveries change nothing twice.
 
 Dispatch: a charge permission is the subscription's (`subscriptions.lifecycle`); a charge is a
 subscription attempt's (found by charge id, or by our order number in `merchantReferenceId`
-when the create call's answer was lost) or a one-off purchase's; a refund is a purchase
+when the create call's answer was lost), a one-off purchase's or a re-enrollment fee's; a refund is a purchase
 refund's. Anything else (chargebacks, another integration's objects) is marked `ignored` and
 logged for staff.
 """
@@ -50,6 +50,24 @@ def _purchase_charge_handler() -> ChargeHandler | None:
         return bool(await apply_charge_state(session, charge, now=now))
 
     return handle
+
+
+def _re_enrollment_charge_handler() -> ChargeHandler:
+    from app.enrollments.re_enrollment import apply_charge_state
+
+    async def handle(session: AsyncSession, charge: Charge, now: datetime) -> bool:
+        return bool(await apply_charge_state(session, charge, now=now))
+
+    return handle
+
+
+def _other_charge_handlers() -> list[ChargeHandler]:
+    """Charges that are not a subscription attempt's: a purchase's, a re-enrollment fee's."""
+    handlers = [_re_enrollment_charge_handler()]
+    purchase = _purchase_charge_handler()
+    if purchase is not None:
+        handlers.insert(0, purchase)
+    return handlers
 
 
 def _refund_handler() -> RefundHandler | None:
@@ -144,8 +162,10 @@ async def _apply(
             assert locked is not None
             await billing.apply_charge(session, subscription, locked, fetched, now=now)
             return True
-        handler = _purchase_charge_handler()
-        return bool(handler and await handler(session, fetched, now))
+        for handler in _other_charge_handlers():
+            if await handler(session, fetched, now):
+                return True
+        return False
     if isinstance(fetched, Refund):
         refund_handler = _refund_handler()
         return bool(refund_handler and await refund_handler(session, fetched, now))
