@@ -17,6 +17,7 @@ def api_router(settings: Settings) -> APIRouter:
     from app.dev.router import router as dev_router
     from app.enrollments.admin_router import router as enrollments_admin_router
     from app.enrollments.router import router as enrollments_router
+    from app.enrollments.thresholds import router as thresholds_router
     from app.entitlements.router import router as entitlements_router
     from app.events.admin_router import router as events_admin_router
     from app.events.router import router as events_router
@@ -47,6 +48,7 @@ def api_router(settings: Settings) -> APIRouter:
     router.include_router(entitlements_router)
     router.include_router(enrollments_router)
     router.include_router(enrollments_admin_router)
+    router.include_router(thresholds_router)
     router.include_router(events_router)
     router.include_router(events_admin_router)
     router.include_router(media_router)

@@ -9,9 +9,9 @@ absence in `leave.py`, reminders in `reminders.py`.
 
 Decisions where the task was silent:
 
-- The `Organization` model has no completion thresholds yet: every enrollment snapshots the
-  defaults (`rules.DEFAULT_THRESHOLDS`); `_thresholds_for` is the one place to read them when the
-  B2B package adds them.
+- Completion thresholds (R-ENR-11) are the organization's where it set them
+  (`organization_thresholds`), the defaults otherwise, snapshotted into the enrollment at
+  application so a later change does not move a running enrollment.
 - An enrollment is `applied` until its materials are recorded as delivered, then `active`.
 - The enrollment's grant (`GrantSource.enrollment`, `source_ref` = the enrollment id) opens the
   course from the start of `start_on` (JST) to the start of the day after the enrollment end.
@@ -65,7 +65,7 @@ from app.models.enrollment import (
 )
 from app.models.entitlement import GrantScope, GrantSource
 from app.models.payment import PaymentOrder
-from app.models.user import AccountStatus, Role, User
+from app.models.user import AccountStatus, Organization, Role, User
 
 AUDIT_TARGET = "enrollment"
 
@@ -75,9 +75,30 @@ def grant_window(start_on: date, end_on: date) -> tuple[datetime, datetime]:
     return jst_start_of_day(start_on), jst_start_of_day(end_on + timedelta(days=1))
 
 
-def _thresholds_for(organization_id: uuid.UUID | None) -> rules.CompletionThresholds:
-    # R-ENR-11: organizations may set their own thresholds; the Organization model has none yet.
-    return rules.DEFAULT_THRESHOLDS
+async def _thresholds_for(
+    session: AsyncSession, organization_id: uuid.UUID | None
+) -> rules.CompletionThresholds:
+    """R-ENR-11: the organization's own thresholds where it set them, the defaults elsewhere."""
+    if organization_id is None:
+        return rules.DEFAULT_THRESHOLDS
+    organization = await session.get(Organization, organization_id)
+    if organization is None:
+        return rules.DEFAULT_THRESHOLDS
+    return organization_thresholds(organization)
+
+
+def organization_thresholds(organization: Organization) -> rules.CompletionThresholds:
+    default = rules.DEFAULT_THRESHOLDS
+    return rules.CompletionThresholds(
+        pass_average=_or(organization.completion_pass_average, default.pass_average),
+        excellent_average=_or(organization.completion_excellent_average, default.excellent_average),
+        excellent_minimum=_or(organization.completion_excellent_minimum, default.excellent_minimum),
+        pass_mark=_or(organization.resubmission_pass_mark, default.pass_mark),
+    )
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 # --- Course settings ----------------------------------------------------------------------------
@@ -169,7 +190,7 @@ async def apply(
     end = rules.enrollment_end_on(
         start, settings.standard_period_months, settings.enrollment_multiplier
     )
-    thresholds = _thresholds_for(application.organization_id)
+    thresholds = await _thresholds_for(session, application.organization_id)
     enrollment = Enrollment(
         id=uuid.uuid4(),
         user_id=application.user_id,

@@ -80,3 +80,9 @@ class Organization(Model):
 
     name: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # R-ENR-11: the organization's own completion thresholds for correspondence courses (None =
+    # the platform default); snapshotted into each enrollment at application.
+    completion_pass_average: Mapped[int | None] = mapped_column(Integer)
+    completion_excellent_average: Mapped[int | None] = mapped_column(Integer)
+    completion_excellent_minimum: Mapped[int | None] = mapped_column(Integer)
+    resubmission_pass_mark: Mapped[int | None] = mapped_column(Integer)
