@@ -5,7 +5,9 @@
   *latest* attempt of each test lesson attempted (`rules.quiz_correct_rate`; null when none).
 - Dashboard: every course the member studied in or holds a live course/content-set grant for
   (the whole membership catalog is the catalog, not the dashboard), most recent activity first,
-  with the same figures and `has_access` (an ended grant leaves the history visible).
+  with the same figures and `has_access`. An ended grant leaves the history of a purchased or
+  correspondence course visible; membership content the member can no longer open is hidden
+  until they subscribe again (R-SUB-11, `app.progress.visibility`).
 
 Both read only the caller's own rows: the user id comes from the token, never from the path.
 A course being prepared (unpublished) answers 404 unless the member already studied in it.

@@ -159,6 +159,8 @@ def _dashboard_statement(may_preview: bool) -> Select[Any]:
         .outerjoin(quiz, quiz.c.course_id == Course.id)
         # A course being prepared stays hidden unless the member already studied in it.
         .where(or_(Course.is_published, progress.c.course_id.is_not(None)))
+        # R-SUB-11: membership content the member can no longer open is hidden, not deleted.
+        .where(or_(has_access, Course.is_membership_content.is_(False)))
         .order_by(progress.c.last_activity_at.desc().nulls_last(), Course.title, Course.id)
     )
     return statement

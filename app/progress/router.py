@@ -38,7 +38,7 @@ from app.auth.auth import CurrentUser
 from app.auth.errors import PERSON_AUTH_ERRORS
 from app.config import Settings
 from app.db import DbSession, hot_connection
-from app.entitlements.errors import NotEntitled
+from app.entitlements.errors import MembershipRequired, NotEntitled
 from app.kit.clock import Now
 from app.kit.errors import InvalidCursor, ProblemError
 from app.kit.hot_http import JsonAnswer, JsonBody, path_uuid, route_without_header
@@ -47,7 +47,7 @@ from app.kit.idempotency import IDEMPOTENCY_ERRORS, KEY_HEADER, idempotent
 from app.kit.pagination import Page, PageQuery
 from app.kit.problems import problem_responses
 from app.models.user import Role
-from app.progress import overview, quiz, service
+from app.progress import overview, quiz, service, visibility
 from app.progress.errors import (
     CourseNotFound,
     LessonHasNoVideo,
@@ -190,12 +190,15 @@ async def complete_lesson(
     operation_id="progress_get_lesson_progress",
     summary="Read your progress on a lesson",
     description="Resume position, watched share and completion (R-PRG-1); zeros when not "
-    "started. Your own progress only.",
-    responses=problems(LessonNotFound),
+    "started. Your own progress only. Membership content you can no longer open is hidden (403 `membership-required`) until you subscribe again (R-SUB-11).",
+    responses=problems(LessonNotFound, MembershipRequired),
 )
 async def get_lesson_progress(
-    lesson_id: uuid.UUID, subject: CurrentUser, session: DbSession
+    lesson_id: uuid.UUID, subject: CurrentUser, session: DbSession, now: Now
 ) -> LessonProgressOut:
+    await visibility.require_lesson_history_visible(
+        session, user_id=subject.require_user().id, role=subject.role, lesson_id=lesson_id, now=now
+    )
     return await service.lesson_progress(
         session, user_id=subject.require_user().id, role=subject.role, lesson_id=lesson_id
     )
@@ -207,12 +210,15 @@ async def get_lesson_progress(
     summary="Read your progress in a course",
     description="Lessons completed / total, each lesson's state and resume position, last "
     "activity, and the quiz correct rate: correct answers / questions over the latest attempt "
-    "of each test lesson attempted (R-PRG-2, R-PRG-3).",
-    responses=problems(CourseNotFound),
+    "of each test lesson attempted (R-PRG-2, R-PRG-3). Membership content you can no longer open is hidden (403 `membership-required`) until you subscribe again (R-SUB-11).",
+    responses=problems(CourseNotFound, MembershipRequired),
 )
 async def get_course_progress(
-    course_id: uuid.UUID, subject: CurrentUser, session: DbSession
+    course_id: uuid.UUID, subject: CurrentUser, session: DbSession, now: Now
 ) -> CourseProgressOut:
+    await visibility.require_history_visible(
+        session, user_id=subject.require_user().id, role=subject.role, course_id=course_id, now=now
+    )
     return await overview.course_progress(
         session, user_id=subject.require_user().id, role=subject.role, course_id=course_id
     )
@@ -294,11 +300,14 @@ async def submit_quiz_attempt(
     operation_id="progress_list_quiz_attempts",
     summary="List your attempts at a test",
     description="Your own attempts, newest first, with score and correct rate (R-PRG-2).",
-    responses=problems(LessonNotFound, InvalidCursor),
+    responses=problems(LessonNotFound, InvalidCursor, MembershipRequired),
 )
 async def list_quiz_attempts(
-    lesson_id: uuid.UUID, subject: CurrentUser, session: DbSession, page: PageQuery
+    lesson_id: uuid.UUID, subject: CurrentUser, session: DbSession, page: PageQuery, now: Now
 ) -> Page[QuizAttemptSummary]:
+    await visibility.require_lesson_history_visible(
+        session, user_id=subject.require_user().id, role=subject.role, lesson_id=lesson_id, now=now
+    )
     items, next_cursor = await quiz.list_attempts(
         session, user_id=subject.require_user().id, lesson_id=lesson_id, page=page
     )
@@ -311,11 +320,18 @@ async def list_quiz_attempts(
     summary="Read one of your attempts",
     description="Your answers with the correct choices and explanations (R-PRG-2). Another "
     "member's attempt answers 404.",
-    responses=problems(QuizAttemptNotFound),
+    responses=problems(QuizAttemptNotFound, MembershipRequired),
 )
 async def get_quiz_attempt(
-    lesson_id: uuid.UUID, attempt_id: uuid.UUID, subject: CurrentUser, session: DbSession
+    lesson_id: uuid.UUID,
+    attempt_id: uuid.UUID,
+    subject: CurrentUser,
+    session: DbSession,
+    now: Now,
 ) -> QuizAttemptOut:
+    await visibility.require_lesson_history_visible(
+        session, user_id=subject.require_user().id, role=subject.role, lesson_id=lesson_id, now=now
+    )
     return await quiz.get_attempt(
         session, user_id=subject.require_user().id, lesson_id=lesson_id, attempt_id=attempt_id
     )

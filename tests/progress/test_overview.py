@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.config import Settings
-from app.models import CourseProgram, EntitlementGrant, GrantScope, Role
+from app.models import CourseProgram, EntitlementGrant, GrantScope, GrantSource, Role
 from app.progress import overview
 from tests.factories import make_course, make_grant
 from tests.progress.factories import (
@@ -231,3 +231,52 @@ async def test_r_prg_3_course_progress_costs_one_statement(
 
     assert result.total_lessons == lesson_count + 1
     assert len(statements) == 1
+
+
+async def test_r_sub_11_membership_history_is_hidden_after_membership_ends_and_comes_back(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, freeze_time: Any
+) -> None:
+    await freeze_time(NOW)
+    course = await make_course(session, is_membership_content=True)
+    quiz = await make_quiz(session, course)
+    member, headers = await member_with_access(session, settings, course, now=NOW)
+    attempt = await client.post(
+        f"/api/v1/lessons/{quiz.lesson.id}/quiz-attempts",
+        json=_answers(quiz, [True, True, False]),
+        headers=headers,
+    )
+    assert attempt.status_code == 201
+    attempt_id = attempt.json()["id"]
+    await session.execute(  # the membership ends (cancellation, expiry, withdrawal)
+        update(EntitlementGrant).where(EntitlementGrant.user_id == member.id).values(revoked_at=NOW)
+    )
+    await session.commit()
+
+    assert (await client.get("/api/v1/me/dashboard", headers=headers)).json()["courses"] == []
+    hidden = [
+        f"/api/v1/me/courses/{course.id}/progress",
+        f"/api/v1/me/lessons/{quiz.lesson.id}/progress",
+        f"/api/v1/me/lessons/{quiz.lesson.id}/quiz-attempts",
+        f"/api/v1/me/lessons/{quiz.lesson.id}/quiz-attempts/{attempt_id}",
+    ]
+    for path in hidden:
+        response = await client.get(path, headers=headers)
+        assert response.status_code == 403, path
+        assert response.json()["type"] == "membership-required"
+
+    # Subscribing again brings everything back: nothing was deleted.
+    session.add(
+        EntitlementGrant(
+            user_id=member.id,
+            scope=GrantScope.membership,
+            source=GrantSource.subscription,
+            source_ref="again",
+            valid_from=NOW,
+        )
+    )
+    await session.commit()
+    courses = (await client.get("/api/v1/me/dashboard", headers=headers)).json()["courses"]
+    assert [c["course_id"] for c in courses] == [str(course.id)]
+    assert courses[0]["quiz"]["correct_rate"] == pytest.approx(2 / 3)
+    for path in hidden:
+        assert (await client.get(path, headers=headers)).status_code == 200, path
