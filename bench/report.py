@@ -74,6 +74,40 @@ def rows(outcomes: list[Outcome]) -> list[Row]:
     return table
 
 
+def median_rows(rounds: list[list[Outcome]]) -> list[Row]:
+    """One row per scenario from several rounds of the same scenarios (a busy or drifting
+    machine moves whole rounds): the round with the median ratio — each ratio pairs a scenario
+    with its ceiling measured in the same round — or, for ceilings, the median requests/s.
+    With an even number of rounds, the lower median."""
+    tables = [rows(outcomes) for outcomes in rounds]
+    return [_median([table[index] for table in tables]) for index in range(len(tables[0]))]
+
+
+def _median(candidates: list[Row]) -> Row:
+    measured = [row for row in candidates if row.outcome.result is not None]
+    if not measured:
+        return candidates[0]
+    if all(row.ratio is not None for row in measured):
+        ordered = sorted(measured, key=lambda row: row.ratio or 0.0)
+    else:
+        ordered = sorted(
+            measured,
+            key=lambda row: row.outcome.result.requests_per_second if row.outcome.result else 0.0,
+        )
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def round_ratios(rounds: list[list[Outcome]]) -> dict[str, list[float | None]]:
+    """Each scenario's ratio in every round (for the log and the JSON)."""
+    found: dict[str, list[float | None]] = {}
+    for outcomes in rounds:
+        for row in rows(outcomes):
+            if row.outcome.scenario.baseline:
+                ratio = None if row.ratio is None else round(row.ratio, 3)
+                found.setdefault(row.outcome.scenario.name, []).append(ratio)
+    return found
+
+
 def _met(
     outcome: Outcome, ratio: float | None, p99_factor: float | None, base: WrkResult | None
 ) -> str:

@@ -2,39 +2,40 @@
 
     python bench/run.py [--quick] [--duration S] [--warmup S] [--connections N] [--threads N]
                         [--workers N] [--scenario NAME ...] [--regenerate] [--profile NAME]
-                        [--strict-ceiling]
+                        [--rounds N] [--plain-ceiling]
 
 1. wrk (installed from Debian's packages when missing and we are root or have sudo);
 2. PostgreSQL: the embedded server under .benchdb/ (tuned, see bench/database.py), or the
    server of DATABASE_URL; the dataset lives in its own database `manabi_bench_<scale>`;
-3. the dataset (bench/generate.py, COPY), generated once and reused while the migrations, the
-   generator, the scale and the seed are unchanged (`--regenerate` forces it);
+3. the dataset (bench/generate.py, COPY; bench/dataset.py), generated once and reused while the
+   migrations, the generator, the scale and the seed are unchanged (`--regenerate` forces it);
 4. tokens minted for the load members and (token, lesson) rows for wrk to rotate through;
-5. the app (production settings) and the ceiling (bench/ceiling.py) under uvicorn on 127.0.0.1;
+5. the app (production settings) and the ceiling (bench/ceiling.py: one statement per request,
+   first come first served; `--plain-ceiling` for asyncpg's pool as shipped) under uvicorn on
+   127.0.0.1;
 6. per scenario (bench/scenarios.py): the route must exist (else "endpoint not available yet"),
    a sample request must answer the expected status (a benchmark of 401s is worthless), then a
-   warm-up and a measured wrk run at `--connections`;
-7. the ratio table, also written to bench/results/<timestamp>.json.
+   warm-up and a measured wrk run at `--connections` (`--profile NAME`: py-spy meanwhile,
+   bench/profile.py); with `--rounds N` every scenario is measured N times, ceilings and app
+   alternating, and each scenario's median round is reported (its ratio pairs it with the
+   ceiling of the same round: steadier on a machine whose speed drifts);
+7. the ratio table, also written to bench/results/<timestamp>.json;
+8. webhook intake (bench/webhook_intake.py): signed notifications accepted per second, none lost.
 
 Exit status: 0 when every available scenario was measured (targets not met, and timeouts of an
 overloaded server, are reported, not failures); 1 when a scenario failed its sample request or
 answered non-2xx under load.
 Full scale on 2 cores: ~1–2 minutes to generate the dataset the first time (reused afterwards),
-~1.5 minutes of load; ~3 minutes in all.
+~1.5 minutes of load per round; ~3 minutes in all with one round.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import hashlib
-import json
 import os
 import re
 import secrets
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,19 +49,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import asyncpg  # noqa: E402
 
-from bench import cpu, database, generate, loadset, report, servers, wrk  # noqa: E402
+from bench import cpu, database, generate, loadset, report, servers, webhook_intake, wrk  # noqa: E402
 from bench.ceiling import STRICT_ENV  # noqa: E402
+from bench.console import say  # noqa: E402
+from bench.dataset import prepare_dataset, prepare_load  # noqa: E402
+from bench.profile import finish_profiler, start_profiler  # noqa: E402
 from bench.scenarios import SCENARIOS, Scenario  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SEED = 20261123
 OTHER_CPU_WARNING = 0.10
-
-
-def say(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -83,10 +82,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--keep-server", action="store_true", help="leave the embedded PostgreSQL running"
     )
     parser.add_argument(
-        "--strict-ceiling",
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every scenario this many times, app and ceiling alternating; the table "
+        "shows each scenario's median round (3 is steadier on a busy machine)",
+    )
+    parser.add_argument(
+        "--plain-ceiling",
         action="store_true",
-        help="give the ceiling the app's hot-pool discipline: no reset query on release, "
-        "first come first served (bench/ceiling.py)",
+        help="run the ceiling on asyncpg's pool as shipped (a reset query on every release, "
+        "newcomers may overtake waiters) instead of the app's pool discipline (bench/ceiling.py)",
     )
     args = parser.parse_args(argv)
     args.duration = args.duration or (5.0 if args.quick else 12.0)
@@ -94,102 +100,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+WEBHOOK_INTAKE = "webhook intake"  # measured by bench/webhook_intake.py after the table
+
+
 def selected(names: list[str] | None) -> list[Scenario]:
     if not names:
         return list(SCENARIOS)
+    names = [n for n in names if n != WEBHOOK_INTAKE]
+    if not names:
+        return []
     known = {s.name for s in SCENARIOS}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"[bench] unknown scenario(s) {unknown}; known: {sorted(known)}")
+        raise SystemExit(
+            f"[bench] unknown scenario(s) {unknown}; known: {sorted(known | {WEBHOOK_INTAKE})}"
+        )
     wanted = set(names) | {s.baseline for s in SCENARIOS if s.name in names and s.baseline}
     return [s for s in SCENARIOS if s.name in wanted]
 
 
 # --- dataset ---------------------------------------------------------------------------------
-
-
-def fingerprint(scale: generate.Scale, seed: int) -> str:
-    digest = hashlib.sha256(f"{scale}|{seed}".encode())
-    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    digest.update((ROOT / "bench" / "generate.py").read_bytes())
-    return digest.hexdigest()[:16]
-
-
-async def existing_fingerprint(url: str) -> str | None:
-    try:
-        connection = await asyncpg.connect(database.asyncpg_dsn(url))
-    except asyncpg.InvalidCatalogNameError:
-        return None
-    try:
-        if not await connection.fetchval("SELECT to_regclass('bench_dataset') IS NOT NULL"):
-            return None
-        return await connection.fetchval("SELECT fingerprint FROM bench_dataset LIMIT 1")  # type: ignore[no-any-return]
-    finally:
-        await connection.close()
-
-
-async def fill(url: str, scale: generate.Scale, seed: int, mark: str) -> None:
-    connection = await asyncpg.connect(database.asyncpg_dsn(url))
-    try:
-        try:
-            # The rows are consistent by construction: skip per-row foreign-key triggers.
-            await connection.execute("SET session_replication_role = replica")
-        except asyncpg.PostgresError as error:
-            say(f"foreign-key checks stay on during the load ({error.__class__.__name__})")
-        started = time.perf_counter()
-        async with connection.transaction():
-            out = await generate.generate(connection, scale, seed=seed, say=say)
-        await connection.execute("RESET session_replication_role")
-        total = sum(out.rows.values())
-        seconds = time.perf_counter() - started
-        say(f"dataset: {total:,} rows in {seconds:.1f}s ({total / seconds:,.0f} rows/s)")
-        vacuum_started = time.perf_counter()
-        await connection.execute("VACUUM (ANALYZE)")
-        with contextlib.suppress(asyncpg.PostgresError):  # needs pg_checkpoint on a shared server
-            await connection.execute("CHECKPOINT")
-        say(f"VACUUM ANALYZE + CHECKPOINT in {time.perf_counter() - vacuum_started:.1f}s")
-        await connection.execute(
-            "CREATE TABLE bench_dataset (fingerprint text, scale text, rows jsonb, "
-            "generated_at timestamptz DEFAULT now())"
-        )
-        await connection.execute(
-            "INSERT INTO bench_dataset (fingerprint, scale, rows) VALUES ($1, $2, $3)",
-            mark,
-            scale.name,
-            json.dumps(out.rows),
-        )
-    finally:
-        await connection.close()
-
-
-async def prepare_dataset(admin_url: str, scale: generate.Scale, args: argparse.Namespace) -> str:
-    name = f"manabi_bench_{scale.name}"
-    mark = fingerprint(scale, args.seed)
-    url = database.with_database(admin_url, name)
-    if not args.regenerate and await existing_fingerprint(url) == mark:
-        say(f"dataset: reusing database {name} (same migrations, generator, scale, seed)")
-        return url
-    say(f"dataset: generating {scale.name} scale into database {name}")
-    url = await database.ensure_database(admin_url, name, recreate=True)
-    await asyncio.to_thread(database.migrate, url)
-    await fill(url, scale, args.seed, mark)
-    return url
-
-
-async def prepare_load(
-    url: str, scale: generate.Scale, tokens: loadset.TokenSettings
-) -> list[loadset.LoadRow]:
-    from bench.ceiling import INSERT_TABLE_DDL
-
-    connection = await asyncpg.connect(database.asyncpg_dsn(url))
-    try:
-        await connection.execute(INSERT_TABLE_DDL)
-        await connection.execute("TRUNCATE bench_ceiling_insert")
-        rows = await loadset.build_load_rows(connection, tokens, count=scale.load_members * 10)
-    finally:
-        await connection.close()
-    return rows
 
 
 class LoadFiles:
@@ -273,6 +203,9 @@ def measure(
     workdir: Path,
     stamp: str,
     postmaster: int | None,
+    *,
+    warmup: float,
+    profile: bool,
 ) -> report.Outcome:
     """Sample request, warm-up, measured run (CPU watched: the server, PostgreSQL, others)."""
     rows_file, sample_row = files.for_scenario(scenario)
@@ -304,11 +237,12 @@ def measure(
             duration_seconds=seconds,
         )
 
-    if args.warmup > 0:
-        run_wrk(args.warmup)
+    if warmup > 0:
+        run_wrk(warmup)
     profiler = None
-    if args.profile == scenario.name:
-        profiler = start_profiler(server, scenario, args.duration, stamp)
+    if profile:
+        output = RESULTS / f"{stamp}-{scenario.name.replace(' ', '-')}.txt"
+        profiler = start_profiler(server, scenario.name, args.duration, output)
     groups = {"server": [server.pid]}
     if postmaster:
         groups["postgres"] = [postmaster]
@@ -325,68 +259,6 @@ def measure(
             "measurement — the machine was not quiet; ratios are unreliable"
         )
     return report.Outcome(scenario, result=result, cpu=share)
-
-
-def start_profiler(
-    server: servers.RunningServer, scenario: Scenario, duration: float, stamp: str
-) -> tuple[subprocess.Popen[bytes], Path] | None:
-    py_spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
-    if py_spy is None:
-        say("--profile needs py-spy: .venv/bin/pip install py-spy")
-        return None
-    output = RESULTS / f"{stamp}-{scenario.name.replace(' ', '-')}.txt"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        py_spy,
-        "record",
-        "--pid",
-        str(server.pid),
-        "--subprocesses",
-        "--duration",
-        str(max(1, int(duration) - 1)),
-        "--format",
-        "raw",
-        "--output",
-        str(output),
-        "--nonblocking",
-    ]
-    say(f"profiling the {server.name} worker (pid {server.pid}) with py-spy → {output.name}")
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), output
-
-
-def finish_profiler(process: subprocess.Popen[bytes], output: Path) -> None:
-    _, stderr = process.communicate(timeout=60)
-    if process.returncode != 0 or not output.exists():
-        say(f"py-spy failed: {stderr.decode(errors='replace').strip()[-500:]}")
-        return
-    print(summarize_profile(output.read_text()), flush=True)
-
-
-def summarize_profile(collapsed: str, top: int = 15) -> str:
-    """From py-spy's collapsed stacks: where the samples sit (leaf) and what app code holds them."""
-    leaf: dict[str, int] = {}
-    ours: dict[str, int] = {}
-    total = 0
-    for line in collapsed.splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        total += count
-        frames = stack.split(";")
-        leaf[frames[-1]] = leaf.get(frames[-1], 0) + count
-        for frame in set(frames):
-            if "app/" in frame and "site-packages" not in frame:
-                ours[frame] = ours.get(frame, 0) + count
-    if not total:
-        return "[bench] profile: no samples"
-    lines = [f"[bench] profile: {total} samples; top leaf frames (self time):"]
-    for frame, count in sorted(leaf.items(), key=lambda kv: -kv[1])[:top]:
-        lines.append(f"  {count / total:6.1%}  {frame}")
-    lines.append("[bench] app frames on the stack (inclusive):")
-    for frame, count in sorted(ours.items(), key=lambda kv: -kv[1])[:top]:
-        lines.append(f"  {count / total:6.1%}  {frame}")
-    return "\n".join(lines)
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -424,7 +296,7 @@ def _run(
 ) -> int:
     from app.config import Environment, Settings
 
-    url = asyncio.run(prepare_dataset(admin_url, scale, args))
+    url = asyncio.run(prepare_dataset(admin_url, scale, seed=args.seed, regenerate=args.regenerate))
     pg_settings = asyncio.run(database.server_settings(url))
     say("postgres: " + ", ".join(f"{k}={v}" for k, v in sorted(pg_settings.items())))
 
@@ -440,7 +312,7 @@ def _run(
     env = servers.app_environment(url, secret_key, signing_key)
 
     operations = app_operations(url)
-    outcomes: list[report.Outcome] = []
+    rounds: list[list[report.Outcome]] = []
     with tempfile.TemporaryDirectory(prefix="manabi-bench-") as tmp:
         workdir = Path(tmp)
         rows = asyncio.run(prepare_load(url, scale, tokens))
@@ -452,12 +324,12 @@ def _run(
             f"{len({r.lesson_id for r in rows}):,} lessons; {args.connections} connections, "
             f"{args.threads} wrk threads, {args.warmup:g}s warm-up + {args.duration:g}s per scenario, "
             f"{args.workers} uvicorn worker(s) each"
-            + ("; strict ceiling" if args.strict_ceiling else "")
+            + ("; ceiling on asyncpg's pool as shipped" if args.plain_ceiling else "")
         )
         with (
             servers.serve(
                 "ceiling",
-                {**env, STRICT_ENV: "1" if args.strict_ceiling else "0"},
+                {**env, STRICT_ENV: "0" if args.plain_ceiling else "1"},
                 workers=args.workers,
                 log_dir=logs,
             ) as ceiling,
@@ -465,31 +337,64 @@ def _run(
         ):
             running = {"ceiling": ceiling, "app": app_server}
             postmaster = database.embedded_postmaster_pid() if embedded else None
-            for scenario in scenarios:
-                if not route_exists(scenario, operations):
-                    say(
-                        f"{scenario.name}: endpoint not available yet ({scenario.method} {scenario.path})"
+            for number in range(args.rounds):
+                if args.rounds > 1:
+                    say(f"round {number + 1} of {args.rounds}")
+                previous = rounds[0] if rounds else None
+                outcomes: list[report.Outcome] = []
+                for index, scenario in enumerate(scenarios):
+                    if previous is not None and previous[index].skipped:
+                        outcomes.append(previous[index])  # not available: no point asking again
+                        continue
+                    if not route_exists(scenario, operations):
+                        say(
+                            f"{scenario.name}: endpoint not available yet "
+                            f"({scenario.method} {scenario.path})"
+                        )
+                        outcomes.append(
+                            report.Outcome(scenario, skipped="endpoint not available yet")
+                        )
+                        continue
+                    say(f"{scenario.name}: {scenario.method} {scenario.path}")
+                    outcome = measure(
+                        scenario,
+                        running[scenario.server],
+                        args,
+                        wrk_binary,
+                        files,
+                        workdir,
+                        stamp,
+                        postmaster,
+                        warmup=args.warmup if number == 0 else 0.0,
+                        profile=number == 0 and args.profile == scenario.name,
                     )
-                    outcomes.append(report.Outcome(scenario, skipped="endpoint not available yet"))
-                    continue
-                say(f"{scenario.name}: {scenario.method} {scenario.path}")
-                outcome = measure(
-                    scenario,
-                    running[scenario.server],
-                    args,
-                    wrk_binary,
-                    files,
-                    workdir,
-                    stamp,
-                    postmaster,
-                )
-                if outcome.skipped:
-                    say(f"{scenario.name}: NOT MEASURED — {outcome.skipped}")
-                outcomes.append(outcome)
+                    if outcome.skipped:
+                        say(f"{scenario.name}: NOT MEASURED — {outcome.skipped}")
+                    outcomes.append(outcome)
+                rounds.append(outcomes)
 
-    table = report.rows(outcomes)
+    table = report.median_rows(rounds)
+    ratios = report.round_ratios(rounds)
     print()
+    if args.rounds > 1:
+        for name, values in ratios.items():
+            shown = " ".join("-" if v is None else f"{v:.0%}" for v in values)
+            print(f"[bench] {name}: ratio per round {shown} (the table shows the median round)")
     print(report.format_table(table), flush=True)
+    intake = None
+    if not args.scenario or WEBHOOK_INTAKE in args.scenario:
+        say(f"{WEBHOOK_INTAKE}: POST /api/v1/webhooks/amazon-pay (signed SNS envelopes)")
+        intake = webhook_intake.run_intake(
+            webhook_intake.prepare_database(admin_url),
+            wrk_binary=wrk_binary,
+            messages=6_000 if args.quick else 25_000,
+            duration=args.duration,
+            connections=args.connections,
+            threads=args.threads,
+            log_dir=RESULTS / f"{stamp}-logs",
+            say=say,
+        )
+        print(webhook_intake.format_result(intake), flush=True)
     meta = {
         "started_at": stamp,
         "scale": scale.name,
@@ -497,22 +402,38 @@ def _run(
         "connections": args.connections,
         "wrk_threads": args.threads,
         "uvicorn_workers": args.workers,
-        "strict_ceiling": args.strict_ceiling,
+        "ceiling_pool": "asyncpg as shipped" if args.plain_ceiling else "strict",
         "duration_seconds": args.duration,
         "warmup_seconds": args.warmup,
+        "rounds": args.rounds,
+        "ratios_per_round": ratios,
         "postgres": pg_settings,
         "python": sys.version.split()[0],
         "cpus": _cpu_count(),
+        "webhook_intake": None
+        if intake is None
+        else {
+            "notifications_per_second": round(intake.result.requests_per_second, 1),
+            "p50_ms": round(intake.result.p50_us / 1000, 1),
+            "p99_ms": round(intake.result.p99_us / 1000, 1),
+            "requests": intake.result.requests,
+            "refused": intake.result.errors_status,
+            "stored": intake.stored,
+            "jobs": intake.jobs,
+            "lost": intake.lost,
+        },
     }
     path = report.write_json(RESULTS / f"{stamp}.json", table, meta)
     say(f"results written to {path.relative_to(ROOT)} ({time.monotonic() - started:.0f}s in all)")
     failed = [
         o
+        for outcomes in rounds
         for o in outcomes
         if (o.result is not None and o.result.errors_status)
         or (o.skipped and o.skipped != "endpoint not available yet")
     ]
-    return 1 if failed else 0
+    lost = intake is not None and (intake.lost or intake.result.errors_status)
+    return 1 if failed or lost else 0
 
 
 def _cpu_count() -> int | None:

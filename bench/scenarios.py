@@ -44,16 +44,9 @@ CEILING_READ = "ceiling read"
 CEILING_INSERT = "ceiling insert"
 
 SCENARIOS: tuple[Scenario, ...] = (
+    # Each target scenario runs right after its ceiling: on a machine whose speed drifts, a
+    # ratio of two runs seconds apart is worth more than one of runs a minute apart.
     Scenario(CEILING_READ, "ceiling", "GET", "/read/{id}", auth=False),
-    Scenario(
-        CEILING_INSERT,
-        "ceiling",
-        "POST",
-        "/insert",
-        body='{"event_id": "{event_id}", "lesson_id": "{id}", "position_seconds": 120}',
-        auth=False,
-        expect=201,
-    ),
     Scenario(
         "lesson page",
         "app",
@@ -63,8 +56,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         min_ratio=0.60,
         max_p99_factor=1.5,
     ),
-    Scenario("member dashboard", "app", "GET", "/api/v1/me/dashboard", baseline=CEILING_READ),
-    Scenario("catalog list", "app", "GET", "/api/v1/courses?limit=20", baseline=CEILING_READ),
+    Scenario(
+        CEILING_INSERT,
+        "ceiling",
+        "POST",
+        "/insert",
+        body='{"event_id": "{event_id}", "lesson_id": "{id}", "position_seconds": 120}',
+        auth=False,
+        expect=201,
+    ),
     Scenario(
         "progress write",
         "app",
@@ -77,6 +77,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         min_ratio=0.50,
         video_lessons_only=True,
     ),
+    Scenario("member dashboard", "app", "GET", "/api/v1/me/dashboard", baseline=CEILING_READ),
+    Scenario("catalog list", "app", "GET", "/api/v1/courses?limit=20", baseline=CEILING_READ),
 )
 
 

@@ -38,11 +38,11 @@ from app.enrollments.router import (
 )
 from app.enrollments.schemas import (
     CancellationIn,
-    CheckoutCompleteIn,
     CorrespondenceSettingsIn,
     CorrespondenceSettingsOut,
     EnrollmentOut,
     LeaveForm,
+    ReEnrollmentPaymentIn,
     ReturnIn,
     ShippingUpdate,
     StaffEnrollmentCreate,
@@ -302,7 +302,7 @@ async def create_re_enrollment(
 )
 async def complete_re_enrollment_payment(
     enrollment_id: uuid.UUID,
-    body: CheckoutCompleteIn,
+    body: ReEnrollmentPaymentIn,
     subject: CurrentStaff,
     session: DbSession,
     now: Now,

@@ -39,11 +39,11 @@ from app.enrollments.errors import (
 from app.enrollments.repository import Reader, readable_by
 from app.enrollments.schemas import (
     CancellationIn,
-    CheckoutCompleteIn,
     EnrollmentOut,
     LeaveForm,
     MyEnrollmentCreate,
     OrganizationEnrollmentCreate,
+    ReEnrollmentPaymentIn,
 )
 from app.kit.calendar import jst_date
 from app.kit.clock import Now
@@ -235,7 +235,7 @@ async def create_my_re_enrollment(
 )
 async def complete_my_re_enrollment_payment(
     enrollment_id: uuid.UUID,
-    body: CheckoutCompleteIn,
+    body: ReEnrollmentPaymentIn,
     subject: CurrentUser,
     session: DbSession,
     now: Now,
@@ -394,7 +394,7 @@ async def create_organization_re_enrollment(
 )
 async def complete_organization_re_enrollment_payment(
     enrollment_id: uuid.UUID,
-    body: CheckoutCompleteIn,
+    body: ReEnrollmentPaymentIn,
     subject: CurrentOrgAdmin,
     session: DbSession,
     now: Now,

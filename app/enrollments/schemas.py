@@ -118,7 +118,7 @@ class ReturnIn(Schema):
     returned_on: date | None = Field(default=None, description="Default today (JST).")
 
 
-class CheckoutCompleteIn(Schema):
+class ReEnrollmentPaymentIn(Schema):
     checkout_session_id: str = Field(
         min_length=1,
         max_length=100,

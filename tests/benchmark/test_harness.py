@@ -20,6 +20,7 @@ from app.entitlements import service as entitlements
 from app.kit import security
 from app.models import Lesson, Role, User
 from bench import generate, loadset, report, wrk
+from bench.profile import summarize_profile
 from bench.scenarios import SCENARIOS, Scenario, by_name
 
 WRK_STDOUT = """Running 1s test @ http://127.0.0.1:8000
@@ -105,6 +106,38 @@ def test_ratios_targets_and_errors_in_the_table() -> None:
     table = report.format_table(list(rows.values()))
     assert "member dashboard: endpoint not available yet" in table
     assert "65%" in table
+
+
+def test_rounds_report_the_median_round_with_paired_ratios() -> None:
+    """A drifting machine moves whole rounds: each ratio pairs a scenario with the ceiling of
+    its own round, and the table shows the median round."""
+    ceiling, lesson_page = by_name("ceiling read"), by_name("lesson page")
+    rounds = [
+        [
+            report.Outcome(ceiling, result=_result(ceiling_rps, 20)),
+            report.Outcome(lesson_page, result=_result(page_rps, 20)),
+        ]
+        for ceiling_rps, page_rps in ((1000, 500), (2000, 1400), (1500, 900))  # 50%, 70%, 60%
+    ]
+    rows = report.median_rows(rounds)
+    assert rows[0].outcome.result is not None
+    assert rows[0].outcome.result.requests_per_second == 1500  # the median ceiling
+    assert rows[1].ratio == pytest.approx(0.60)  # the median round's own pair
+    assert rows[1].met == "yes"
+    assert report.round_ratios(rounds) == {"lesson page": [0.5, 0.7, 0.6]}
+    assert report.median_rows(rounds[:1])[1].ratio == pytest.approx(0.5)  # one round: as is
+
+
+def test_profile_summary_groups_samples_by_library() -> None:
+    collapsed = (
+        "proc;main (uvicorn/main.py:1);solve_dependencies (fastapi/dependencies/utils.py:9) 6\n"
+        "proc;main (uvicorn/main.py:1);get_lesson (app/content/router.py:5) 3\n"
+        "proc;_do_execute (asyncpg/connection.py:2066) 1\n"
+    )
+    summary = summarize_profile(collapsed)
+    assert "60.0%  fastapi" in summary
+    assert "30.0%  app" in summary
+    assert "get_lesson (app/content/router.py:5)" in summary
 
 
 def test_every_scenario_compares_with_a_ceiling_that_exists() -> None:

@@ -38,7 +38,11 @@ from app.payments.subscriptions.errors import (
     SubscriptionNotFound,
 )
 from app.payments.subscriptions.presenter import present
-from app.payments.subscriptions.schemas import CheckoutCompleteIn, CheckoutStartOut, SubscriptionOut
+from app.payments.subscriptions.schemas import (
+    CheckoutStartOut,
+    SubscriptionCheckoutCompleteIn,
+    SubscriptionOut,
+)
 
 router = APIRouter(tags=["payments"])
 
@@ -119,7 +123,7 @@ async def start_checkout(
     ),
 )
 async def complete_checkout(
-    body: CheckoutCompleteIn,
+    body: SubscriptionCheckoutCompleteIn,
     subject: CurrentUser,
     session: DbSession,
     now: Now,

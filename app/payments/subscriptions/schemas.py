@@ -45,5 +45,5 @@ class CheckoutStartOut(BaseModel):
     redirect_url: str = Field(description="Send the buyer here to approve on Amazon Pay.")
 
 
-class CheckoutCompleteIn(BaseModel):
+class SubscriptionCheckoutCompleteIn(BaseModel):
     checkout_session_id: str = Field(min_length=1, max_length=100)
