@@ -8,6 +8,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from app.auth.auth import CurrentStaff
 from app.content.errors import CourseNotFound
@@ -352,6 +353,35 @@ async def grant_leave_with_proof(
             actor_id=subject.require_user().id,
             now=now,
         )
+    return await one(session, row)
+
+
+class LeaveDeclineIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000, description="Why (kept in the audit log).")
+
+
+@router.post(
+    "/enrollments/{enrollment_id}/leave/decline",
+    operation_id="admin_decline_leave",
+    summary="Decline a training manager's leave request",
+    description="Withdraws a pending leave request with a reason (audited); the enrollment end "
+    "does not move and the one leave of R-ENR-17 is not used up.",
+    responses=problems(EnrollmentNotFound, LeaveNotPending),
+)
+async def decline_leave(
+    enrollment_id: uuid.UUID,
+    body: LeaveDeclineIn,
+    subject: CurrentStaff,
+    session: DbSession,
+    now: Now,
+) -> EnrollmentOut:
+    row = await leave.decline_leave(
+        session,
+        enrollment_id=enrollment_id,
+        actor_id=subject.require_user().id,
+        reason=body.reason,
+        now=now,
+    )
     return await one(session, row)
 
 

@@ -128,6 +128,45 @@ async def grant_leave(
     return enrollment
 
 
+async def decline_leave(
+    session: AsyncSession,
+    *,
+    enrollment_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    reason: str,
+    now: datetime,
+) -> Enrollment:
+    """Staff decline a pending leave request (e.g. the proof does not support it). Audited with
+    what was requested; the request is withdrawn, so it does not use up the one leave."""
+    enrollment = await get_enrollment(session, Reader.staff(), enrollment_id, for_update=True)
+    if enrollment.leave_months == 0 or enrollment.leave_granted_at is not None:
+        raise LeaveNotPending()
+    await record_audit_event(
+        session,
+        action="enrollment.leave_declined",
+        now=now,
+        actor_user_id=actor_id,
+        target_type=AUDIT_TARGET,
+        target_id=enrollment.id,
+        data={
+            "months": enrollment.leave_months,
+            "requested_reason": enrollment.leave_reason,
+            "proof_key": enrollment.leave_proof_key,
+            "requested_by_user_id": str(enrollment.leave_requested_by_user_id)
+            if enrollment.leave_requested_by_user_id
+            else None,
+            "reason": reason,
+        },
+    )
+    enrollment.leave_months = 0
+    enrollment.leave_reason = None
+    enrollment.leave_note = None
+    enrollment.leave_proof_key = None
+    enrollment.leave_requested_by_user_id = None
+    await session.flush()
+    return enrollment
+
+
 async def _grant(
     session: AsyncSession, enrollment: Enrollment, *, actor_id: uuid.UUID | None, now: datetime
 ) -> None:

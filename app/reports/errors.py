@@ -6,7 +6,14 @@ Submission refusals map one-to-one onto `app.enrollments.rules.EnrollmentRefusal
 from __future__ import annotations
 
 from app.enrollments.rules import EnrollmentRefusal
-from app.kit.errors import Conflict, Forbidden, NotFound, ProblemError, ValidationFailed
+from app.kit.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ProblemError,
+    TooManyRequests,
+    ValidationFailed,
+)
 
 
 class ReportEnrollmentNotFound(NotFound):
@@ -142,6 +149,21 @@ class ReportAssignedToAnotherGrader(Forbidden):
 class GraderNotFound(ValidationFailed):
     type = "grader-not-found"
     title = {"ja": "採点者が見つかりません", "en": "Grader not found"}
+
+
+class CertificateChecksTooFrequent(TooManyRequests):
+    """The public verification answers a name: each client address gets a few checks a minute,
+    so numbers cannot be walked to harvest names (R-ENR-13)."""
+
+    type = "certificate-verification-rate-limited"
+    title = {
+        "ja": "照会の回数が多すぎます",
+        "en": "Too many certificate checks",
+    }
+    detail = {
+        "ja": "{retry_after} 秒後にもう一度お試しください。",
+        "en": "Try again in {retry_after} seconds.",
+    }
 
 
 class CertificateNotFound(NotFound):

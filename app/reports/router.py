@@ -33,11 +33,14 @@ from app.kit.errors import ProblemError
 from app.kit.idempotency import IDEMPOTENCY_ERRORS, idempotent
 from app.kit.pagination import Page
 from app.kit.problems import problem_responses
+from app.kit.ratelimit import count_hit, independent_session
+from app.kit.request_context import Client
 from app.models import Certificate
 from app.reports import certificates, completion, links, repository, submissions, views
 from app.reports.auth import AppSettings, CurrentUser
 from app.reports.errors import (
     SUBMISSION_ERRORS,
+    CertificateChecksTooFrequent,
     CertificateLinkExpired,
     CertificateLinkInvalid,
     CertificateNotFound,
@@ -56,6 +59,8 @@ from app.reports.schemas import (
     LearnerSubmission,
     SubmissionCreate,
 )
+
+CERTIFICATE_CHECKS_PER_MINUTE = 20
 
 router = APIRouter(tags=["reports"])
 
@@ -274,12 +279,21 @@ async def download_certificate_file(
     operation_id="reports_verify_certificate",
     summary="Verify a certificate number",
     description="Public. Answers the name, course, kind and completion date of a certificate "
-    "— nothing more (R-ENR-13).",
-    responses=problem_responses(CertificateNotFound),
+    "— nothing more (R-ENR-13). At most 20 checks a minute per client address (429).",
+    responses=problem_responses(CertificateNotFound, CertificateChecksTooFrequent),
 )
 async def verify_certificate(
-    number: Annotated[str, Path(max_length=32)], session: DbSession
+    number: Annotated[str, Path(max_length=32)], session: DbSession, now: Now, client: Client
 ) -> CertificateVerification:
+    async with independent_session(session) as counting:
+        hit = await count_hit(
+            counting,
+            f"certificate-check:{client.ip_address}",
+            now=now,
+            limit=CERTIFICATE_CHECKS_PER_MINUTE,
+        )
+    if not hit.allowed:
+        raise CertificateChecksTooFrequent(retry_after_seconds=hit.retry_after_seconds(now))
     certificate = await certificates.verify(session, number)
     return CertificateVerification(
         number=certificate.number,

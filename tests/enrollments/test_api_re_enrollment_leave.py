@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.enrollments.reminders import send_report_reminders
 from app.enrollments.service import open_grant
 from app.kit.calendar import JST
-from app.models import EmailOutbox, Enrollment, EnrollmentStatus, Role
+from app.models import AuditEvent, EmailOutbox, Enrollment, EnrollmentStatus, Role
 from app.models.enrollment import CompletionStatus
 from app.models.entitlement import EntitlementGrant
 from tests.enrollments.factories import make_correspondence_course, make_enrollment
@@ -248,3 +248,56 @@ async def test_r_enr_18_monthly_reminder_once_a_month(shop: Shop) -> None:  # no
 
 async def _const(enrollment_id: uuid.UUID) -> dict[uuid.UUID, int]:
     return {enrollment_id: 5}
+
+
+async def test_r_enr_17_staff_decline_a_leave_request_which_does_not_use_up_the_leave(
+    shop: Shop,  # noqa: F811
+    tmp_path: Any,
+) -> None:
+    from app.media.storage.local import LocalDiskStorage
+
+    shop.app.state.media_storage = LocalDiskStorage(tmp_path)
+    try:
+        org = await make_organization(shop.session)
+        await shop.at(jst(2027, 5, 10))
+        row = await _running(shop, org.id)
+        manager = await make_user(shop.session, role=Role.org_admin, organization_id=org.id)
+        headers = await bearer_for(shop.session, manager, shop.settings, now=shop.now)
+        staff = await make_user(shop.session, role=Role.staff)
+        staff_headers = await bearer_for(shop.session, staff, shop.settings, now=shop.now)
+        nothing = await shop.client.post(
+            f"{ADMIN}/{row.id}/leave/decline", json={"reason": "-"}, headers=staff_headers
+        )
+        assert nothing.status_code == 409  # no pending request
+        requested = await shop.client.post(
+            f"{ORG}/{row.id}/leave", headers=headers, **_leave_files()
+        )
+        assert requested.status_code == 200, requested.text
+        declined = await shop.client.post(
+            f"{ADMIN}/{row.id}/leave/decline",
+            json={"reason": "診断書の期間が申請と一致しません"},
+            headers=staff_headers,
+        )
+        assert declined.status_code == 200, declined.text
+        assert declined.json()["enrollment_end_on"] == "2027-05-31"
+        audit = (
+            await shop.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "enrollment.leave_declined")
+            )
+        ).one()
+        assert audit.data["months"] == 3 and audit.data["reason"].startswith("診断書")
+        # The leave was not used: a corrected request is accepted and can be granted.
+        again = await shop.client.post(
+            f"{ORG}/{row.id}/leave", headers=headers, **_leave_files(months=2)
+        )
+        assert again.status_code == 200, again.text
+        granted = await shop.client.post(f"{ADMIN}/{row.id}/leave/grant", headers=staff_headers)
+        assert granted.json()["enrollment_end_on"] == "2027-07-31"
+        # A member cannot decline.
+        member_headers = await bearer_for(shop.session, manager, shop.settings, now=shop.now)
+        refused = await shop.client.post(
+            f"{ADMIN}/{row.id}/leave/decline", json={"reason": "x"}, headers=member_headers
+        )
+        assert refused.status_code == 403
+    finally:
+        shop.app.state.media_storage = None
