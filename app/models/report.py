@@ -157,3 +157,6 @@ class Certificate(Model):
     course_title: Mapped[str] = mapped_column(String(200))
     completed_on: Mapped[date] = mapped_column(Date)
     issued_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    """Set when a staff re-grade withdraws the completion (R-ENR-15): the number no longer
+    verifies and the PDF is no longer served; a later completion restores it."""

@@ -129,10 +129,15 @@ async def issue_for(
     kind = kind_for(enrollment.completion_status)
     certificate = await repository.certificate_of_enrollment(session, enrollment.id)
     if certificate is not None:
-        if certificate.kind is kind and certificate.completed_on == enrollment.completed_on:
+        if (
+            certificate.kind is kind
+            and certificate.completed_on == enrollment.completed_on
+            and certificate.revoked_at is None
+        ):
             return certificate
         certificate.kind = kind
         certificate.completed_on = enrollment.completed_on
+        certificate.revoked_at = None
     else:
         certificate = await _insert(session, enrollment, learner, course, kind, now)
     await session.flush()
@@ -183,6 +188,17 @@ async def _insert(
     raise RuntimeError("could not draw a unique certificate number")
 
 
+async def revoke_for(session: AsyncSession, enrollment: Enrollment, *, now: datetime) -> bool:
+    """The enrollment is no longer completed (a staff re-grade, R-ENR-15): its certificate stops
+    verifying and downloading. True when one was revoked."""
+    certificate = await repository.certificate_of_enrollment(session, enrollment.id)
+    if certificate is None or certificate.revoked_at is not None:
+        return False
+    certificate.revoked_at = now
+    await session.flush()
+    return True
+
+
 async def certificate_for(
     session: AsyncSession, user: User, certificate_id: uuid.UUID
 ) -> tuple[Certificate, Enrollment]:
@@ -190,7 +206,7 @@ async def certificate_for(
         await session.execute(
             select(Certificate, Enrollment)
             .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
-            .where(Certificate.id == certificate_id)
+            .where(Certificate.id == certificate_id, Certificate.revoked_at.is_(None))
         )
     ).first()
     if row is None or not may_receive(user, row[1]):
@@ -214,7 +230,7 @@ async def certificates_of(session: AsyncSession, user: User) -> list[Certificate
         await session.execute(
             select(Certificate, Enrollment)
             .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
-            .where(or_(*conditions))
+            .where(or_(*conditions), Certificate.revoked_at.is_(None))
             .order_by(Certificate.issued_at.desc(), Certificate.id)
         )
     ).all()
@@ -224,7 +240,11 @@ async def certificates_of(session: AsyncSession, user: User) -> list[Certificate
 async def verify(session: AsyncSession, number: str) -> Certificate:
     normalized = number.strip().upper()
     certificate = (
-        await session.scalars(select(Certificate).where(Certificate.number == normalized))
+        await session.scalars(
+            select(Certificate).where(
+                Certificate.number == normalized, Certificate.revoked_at.is_(None)
+            )
+        )
     ).one_or_none()
     if certificate is None:
         raise CertificateNotFound()

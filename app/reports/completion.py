@@ -33,7 +33,7 @@ from app.models import (
 )
 from app.notifications.service import notify_user
 from app.reports import repository
-from app.reports.certificates import issue_for
+from app.reports.certificates import issue_for, revoke_for
 
 RESULT_TITLES = {
     CompletionStatus.completed: {"ja": "修了", "en": "completed"},
@@ -97,6 +97,7 @@ async def evaluate_and_store(
     enrollment.completed_on = result.completed_on
     await session.flush()
     if status is CompletionStatus.pending:
+        await revoke_for(session, enrollment, now=now)
         return result
     found = await repository.correspondence_course(session, enrollment.course_id)
     learner = await session.get(User, enrollment.user_id)
@@ -105,6 +106,8 @@ async def evaluate_and_store(
     await _email_result(session, learner, course, status, now=now, base_url=frontend_base_url)
     if status in (CompletionStatus.completed, CompletionStatus.excellent):
         await _certify(session, enrollment, learner, course, settings, now, frontend_base_url)
+    else:
+        await revoke_for(session, enrollment, now=now)
     return result
 
 

@@ -262,7 +262,7 @@ async def download_certificate_file(
 ) -> Response:
     certificate_id = links.verify(token, now=now, signing_key=settings.signing_key)
     certificate = await session.get(Certificate, certificate_id)
-    if certificate is None:
+    if certificate is None or certificate.revoked_at is not None:
         raise CertificateNotFound()
     return Response(
         content=render_certificate(certificate),

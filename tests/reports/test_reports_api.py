@@ -428,3 +428,37 @@ async def test_r_enr_11_job_marks_ended_enrollment_with_missing_unit_not_complet
     )
     await session.refresh(w.enrollment)
     assert w.enrollment.completion_status is CompletionStatus.not_completed
+
+
+async def test_r_enr_15_regrade_that_withdraws_completion_revokes_the_certificate(
+    session: AsyncSession, client: httpx.AsyncClient, settings: Settings, freeze_time: Any
+) -> None:
+    w = await _world(session, settings, freeze_time)
+    grader = await make_user(session, role=Role.grader)
+    staff = await make_user(session, role=Role.staff)
+    await _submit_mc(client, w, 4)  # 100
+    essay = await client.post(
+        _submit_url(w, w.essay), json={"essay_text": "本文"}, headers=w.headers
+    )
+    await _grade(client, await w.bearer(grader), essay.json()["id"], 60)  # average 80
+    mine = (await client.get("/api/v1/me/certificates", headers=w.headers)).json()["items"]
+    assert [c["kind"] for c in mine] == ["completion"]
+    number = mine[0]["number"]
+    assert (await client.get(f"/api/v1/certificates/{number}")).status_code == 200
+
+    # The company's error: the essay deserved 10. Average 55 → not completed once it is final.
+    url = f"/api/v1/admin/report-submissions/{essay.json()['id']}/regrade"
+    staff_headers = await w.bearer(staff)
+    done = await client.post(url, json={"score": 10, "reason": "採点の誤り"}, headers=staff_headers)
+    assert done.status_code == 200, done.text
+    await session.refresh(w.enrollment)
+    assert w.enrollment.completion_status is not CompletionStatus.completed
+    assert (await client.get("/api/v1/me/certificates", headers=w.headers)).json()["items"] == []
+    assert (await client.get(f"/api/v1/certificates/{number}")).status_code == 404
+
+    # Re-graded back: the same number verifies again.
+    back = await client.post(url, json={"score": 60, "reason": "再確認"}, headers=staff_headers)
+    assert back.status_code == 200
+    again = (await client.get("/api/v1/me/certificates", headers=w.headers)).json()["items"]
+    assert [c["number"] for c in again] == [number]
+    assert (await client.get(f"/api/v1/certificates/{number}")).status_code == 200
