@@ -29,6 +29,7 @@ from app.models.question import Question, QuestionKind, QuestionStatus
 from app.questions import repository, rules, staff
 from app.questions.auth import AppSettings, CurrentStaff
 from app.questions.errors import ATTACHMENT_ERRORS, QuestionAlreadyClosed, QuestionNotFound
+from app.questions.rules import MAX_UPLOAD_BODY_BYTES
 from app.questions.schemas import DeclineIn, StaffQuestionOut, StaffQuestionSummary
 from app.questions.views import incoming, staff_question_out, staff_summary
 
@@ -92,6 +93,7 @@ async def get_question(
 @router.post(
     "/questions/{question_id}/answer",
     operation_id="admin_answer_question",
+    max_body_size=MAX_UPLOAD_BODY_BYTES,
     summary="Answer an open question",
     description="The question becomes `answered` and the member is emailed (R-QST-8). "
     "`is_learning_advice` marks learning advice given instead of a direct answer (R-QST-2). "

@@ -47,6 +47,7 @@ from app.questions.errors import (
     QuestionServiceUnavailable,
     ServiceQuestionRateLimited,
 )
+from app.questions.rules import MAX_UPLOAD_BODY_BYTES
 from app.questions.schemas import QuestionOut, QuestionQuotaOut, QuestionSummary
 from app.questions.views import incoming, question_out
 
@@ -78,6 +79,7 @@ Attachments = Annotated[
 @router.post(
     "/me/enrollments/{enrollment_id}/questions",
     operation_id="questions_create_question",
+    max_body_size=MAX_UPLOAD_BODY_BYTES,
     summary="Ask a study question about an enrollment's course",
     description="One question per question with a title and up to 3 attachments (R-QST-1). At "
     "most the course's quota per enrollment (default 6, R-QST-3) and 3 study questions per "
@@ -153,6 +155,7 @@ async def get_question_quota(
 @router.post(
     "/me/service-questions",
     operation_id="questions_create_service_question",
+    max_body_size=MAX_UPLOAD_BODY_BYTES,
     summary="Ask a question about the service (not about study)",
     description="Non-study questions have their own channel outside the study quotas "
     f"(R-QST-7); at most {service.SERVICE_QUESTIONS_PER_DAY} per member per JST day against "

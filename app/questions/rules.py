@@ -50,6 +50,9 @@ STUDY_QUESTIONS_PER_DAY = 3
 
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BODY_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024
+"""A question or answer request as a whole (three full attachments and the text): larger
+bodies are refused with 413 while they stream in, before anything is buffered or stored."""
 """R-QST-1: at most 3 files, 10 MB each."""
 
 TITLE_MAX_CHARS = 100

@@ -333,3 +333,29 @@ async def test_idempotency_key_replays_the_first_question(
     assert second.headers.get("Idempotent-Replayed") == "true"
     assert second.json()["id"] == first.json()["id"]
     assert await count_questions(session) == 1
+
+
+async def test_r_qst_1_an_oversized_upload_is_refused_while_it_streams_in(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    freeze_time,  # type: ignore[no-untyped-def]
+    storage_root: Path,
+) -> None:
+    """Beyond three full attachments and the text, the request is refused with 413 before it
+    is buffered, and nothing is created or stored."""
+    from app.questions.rules import MAX_ATTACHMENT_BYTES, MAX_UPLOAD_BODY_BYTES
+
+    await freeze_time(jst(DAY))
+    _, headers, enrollment = await member_with_enrollment(session, settings)
+    big = PDF + b"0" * (MAX_ATTACHMENT_BYTES - len(PDF))  # each file alone is within 10 MB
+    response = await ask(
+        client,
+        enrollment,
+        headers,
+        files=[("a.pdf", big), ("b.pdf", big), ("c.pdf", big), ("d.pdf", big)],
+    )
+    assert 4 * len(big) > MAX_UPLOAD_BODY_BYTES
+    assert response.status_code == 413, response.text[:300]
+    assert await count_questions(session) == 0
+    assert stored_files(storage_root) == []
