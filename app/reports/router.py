@@ -29,9 +29,9 @@ from fastapi import APIRouter, Path, Request, Response
 from app.auth.errors import PERSON_AUTH_ERRORS
 from app.db import DbSession
 from app.kit.clock import Now
-from app.kit.errors import ProblemError
+from app.kit.errors import InvalidCursor, ProblemError
 from app.kit.idempotency import IDEMPOTENCY_ERRORS, idempotent
-from app.kit.pagination import Page
+from app.kit.pagination import Page, PageQuery
 from app.kit.problems import problem_responses
 from app.kit.ratelimit import count_hit, independent_session
 from app.kit.request_context import Client
@@ -135,19 +135,19 @@ async def create_submission(
     "/me/enrollments/{enrollment_id}/report-submissions",
     operation_id="reports_list_my_submissions",
     summary="My submissions in an enrollment",
-    description="Oldest first. Never names the grader (R-ENR-14); withheld content per "
-    "R-ENR-12 (`is_disclosed`).",
-    responses=problems(ReportEnrollmentNotFound),
+    description="Oldest first, cursor-paged. Never names the grader (R-ENR-14); withheld "
+    "content per R-ENR-12 (`is_disclosed`).",
+    responses=problems(ReportEnrollmentNotFound, InvalidCursor),
 )
 async def list_my_submissions(
-    enrollment_id: uuid.UUID, subject: CurrentUser, session: DbSession
+    enrollment_id: uuid.UUID, subject: CurrentUser, session: DbSession, page: PageQuery
 ) -> Page[LearnerSubmission]:
-    enrollment, rows = await submissions.learner_submissions(
-        session, user=subject.require_user(), enrollment_id=enrollment_id
+    enrollment, rows, next_cursor = await submissions.learner_submissions(
+        session, user=subject.require_user(), enrollment_id=enrollment_id, page=page
     )
     return Page[LearnerSubmission](
         items=[views.learner_submission(s, unit, enrollment) for s, unit in rows],
-        next_cursor=None,
+        next_cursor=next_cursor,
     )
 
 

@@ -19,10 +19,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.enrollments import rules
 from app.kit.calendar import jst_date
+from app.kit.pagination import PageParams, paginate
 from app.models import (
     Enrollment,
     EnrollmentStatus,
@@ -199,12 +201,19 @@ async def learner_units(
 
 
 async def learner_submissions(
-    session: AsyncSession, *, user: User, enrollment_id: uuid.UUID
-) -> tuple[Enrollment, list[tuple[ReportSubmission, ReportUnit]]]:
+    session: AsyncSession, *, user: User, enrollment_id: uuid.UUID, page: PageParams
+) -> tuple[Enrollment, list[tuple[ReportSubmission, ReportUnit]], str | None]:
+    """One page of the learner's submissions, oldest first (keyset on submitted_at, id)."""
     enrollment = await own_enrollment(session, user, enrollment_id)
-    submissions = await repository.submissions_of_enrollment(session, enrollment.id)
+    submissions, next_cursor = await paginate(
+        session,
+        select(ReportSubmission).where(ReportSubmission.enrollment_id == enrollment.id),
+        order_by=[ReportSubmission.submitted_at, ReportSubmission.id],
+        descending=False,
+        params=page,
+    )
     units = await repository.units_by_id(session, [s.unit_id for s in submissions])
-    return enrollment, [(s, units[s.unit_id]) for s in submissions]
+    return enrollment, [(s, units[s.unit_id]) for s in submissions], next_cursor
 
 
 async def learner_submission(

@@ -462,3 +462,27 @@ async def test_r_enr_15_regrade_that_withdraws_completion_revokes_the_certificat
     again = (await client.get("/api/v1/me/certificates", headers=w.headers)).json()["items"]
     assert [c["number"] for c in again] == [number]
     assert (await client.get(f"/api/v1/certificates/{number}")).status_code == 200
+
+
+async def test_r_enr_12_resubmissions_list_is_cursor_paged_oldest_first(
+    session: AsyncSession, client: httpx.AsyncClient, settings: Settings, freeze_time: Any
+) -> None:
+    w = await _world(session, settings, freeze_time, resubmission=True)
+    ids = []
+    for correct in (1, 2, 2):  # 25, 50, 50: below the pass mark, so resubmission is allowed
+        response = await _submit_mc(client, w, correct)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+        await w.at(w.now + timedelta(minutes=1))
+    url = f"/api/v1/me/enrollments/{w.enrollment.id}/report-submissions"
+    first = await client.get(url, params={"limit": 2}, headers=w.headers)
+    assert first.status_code == 200
+    assert [item["id"] for item in first.json()["items"]] == ids[:2]
+    cursor = first.json()["next_cursor"]
+    assert cursor
+    second = await client.get(url, params={"limit": 2, "cursor": cursor}, headers=w.headers)
+    assert [item["id"] for item in second.json()["items"]] == ids[2:]
+    assert second.json()["next_cursor"] is None
+    # Below the pass mark under the service: only scores, on every page.
+    for item in first.json()["items"] + second.json()["items"]:
+        assert item["is_disclosed"] is False
