@@ -33,6 +33,7 @@ from app.enrollments.router import (
     LEAVE_ERRORS,
     ORDER,
     RE_ENROLL_ERRORS,
+    leave_from_request,
     leave_openapi,
     one,
     start_re_enrollment,
@@ -42,7 +43,6 @@ from app.enrollments.schemas import (
     CorrespondenceSettingsIn,
     CorrespondenceSettingsOut,
     EnrollmentOut,
-    LeaveForm,
     ReEnrollmentPaymentIn,
     ReturnIn,
     ShippingUpdate,
@@ -54,7 +54,6 @@ from app.kit.idempotency import IDEMPOTENCY_ERRORS, idempotent
 from app.kit.pagination import Page, PageQuery, paginate
 from app.kit.request_context import Client
 from app.media.deps import MediaStorage
-from app.media.uploads import parse_fields, receive_multipart
 from app.models.enrollment import CompletionStatus, Enrollment, EnrollmentStatus
 from app.payments.deps import Provider
 from app.payments.purchases.openapi import created, problems
@@ -338,22 +337,15 @@ async def grant_leave_with_proof(
     storage: MediaStorage,
     request: Request,
 ) -> EnrollmentOut:
-    async with receive_multipart(request, max_file_bytes=leave.LEAVE_PROOF_MAX_BYTES) as (
-        upload,
-        fields,
-    ):
-        form = parse_fields(LeaveForm, fields)
-        row = await leave.apply_for_leave(
-            session,
-            storage,
-            reader=Reader.staff(),
-            enrollment_id=enrollment_id,
-            form=form,
-            proof=upload,
-            actor_id=subject.require_user().id,
-            now=now,
-        )
-    return await one(session, row)
+    return await leave_from_request(
+        request,
+        session,
+        storage,
+        reader=Reader.staff(),
+        enrollment_id=enrollment_id,
+        actor_id=subject.require_user().id,
+        now=now,
+    )
 
 
 class LeaveDeclineIn(BaseModel):

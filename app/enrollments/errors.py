@@ -130,15 +130,6 @@ class CheckoutNotApproved(Conflict):
     title = {"ja": "お支払いが承認されていません", "en": "The payment has not been approved"}
 
 
-class PaymentProviderUnavailable(ProblemError):
-    type = "payment-provider-unavailable"
-    status = 503
-    title = {
-        "ja": "決済サービスに接続できません",
-        "en": "The payment provider is unavailable",
-    }
-
-
 class LeaveNotAllowed(Conflict):
     type = "leave-not-allowed"
     title = {"ja": "休学を申請できません", "en": "Leave of absence is not allowed"}

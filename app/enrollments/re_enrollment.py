@@ -41,7 +41,6 @@ from app.enrollments.errors import (
     CheckoutMismatch,
     CheckoutNotApproved,
     EnrollmentAlreadyExists,
-    PaymentProviderUnavailable,
     ReEnrollmentNotAllowed,
     ReEnrollmentNotPending,
     refusal_text,
@@ -52,6 +51,7 @@ from app.kit.calendar import jst_date
 from app.models.content import Course
 from app.models.enrollment import Enrollment, EnrollmentStatus
 from app.models.payment import OrderKind, OrderStatus, PaymentOrder
+from app.payments.errors import PaymentProviderUnavailable
 from app.payments.orders.service import OrderLineInput, create_order, mark_failed, mark_paid
 from app.payments.provider.client import ProviderClient
 from app.payments.provider.errors import ProviderNotFound, ProviderRejected, ProviderUnavailable

@@ -9,9 +9,11 @@ not found (404).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.auth import CurrentOrgAdmin, CurrentUser
 from app.auth.authenticator import Subject
@@ -31,7 +33,6 @@ from app.enrollments.errors import (
     LeaveNotAllowed,
     LeaveProofInvalid,
     NotCorrespondenceCourse,
-    PaymentProviderUnavailable,
     ReEnrollmentNotAllowed,
     ReEnrollmentNotPending,
     ResubmissionServiceNotOffered,
@@ -52,6 +53,7 @@ from app.kit.idempotency import IDEMPOTENCY_ERRORS, idempotent
 from app.kit.pagination import Page, PageQuery, paginate
 from app.media.deps import MediaStorage
 from app.media.errors import FileTooLarge
+from app.media.storage import Storage
 from app.media.uploads import parse_fields, receive_multipart
 from app.models.enrollment import ApplicationChannel, Enrollment
 from app.payments.deps import Provider
@@ -72,14 +74,12 @@ RE_ENROLL_ERRORS = (
     EnrollmentNotFound,
     ReEnrollmentNotAllowed,
     EnrollmentAlreadyExists,
-    PaymentProviderUnavailable,
 )
 COMPLETE_ERRORS = (
     EnrollmentNotFound,
     ReEnrollmentNotPending,
     CheckoutMismatch,
     CheckoutNotApproved,
-    PaymentProviderUnavailable,
 )
 
 
@@ -462,19 +462,41 @@ async def request_organization_leave(
     storage: MediaStorage,
     request: Request,
 ) -> EnrollmentOut:
+    return await leave_from_request(
+        request,
+        session,
+        storage,
+        reader=_organization(subject),
+        enrollment_id=enrollment_id,
+        actor_id=subject.require_user().id,
+        now=now,
+    )
+
+
+async def leave_from_request(
+    request: Request,
+    session: AsyncSession,
+    storage: Storage,
+    *,
+    reader: Reader,
+    enrollment_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    now: datetime,
+) -> EnrollmentOut:
+    """The multipart leave form (reason, months, note, proof file) into `leave.apply_for_leave`;
+    shared by the training manager's request and staff's record-and-grant."""
     async with receive_multipart(request, max_file_bytes=leave.LEAVE_PROOF_MAX_BYTES) as (
         upload,
         fields,
     ):
-        form = parse_fields(LeaveForm, fields)
         row = await leave.apply_for_leave(
             session,
             storage,
-            reader=_organization(subject),
+            reader=reader,
             enrollment_id=enrollment_id,
-            form=form,
+            form=parse_fields(LeaveForm, fields),
             proof=upload,
-            actor_id=subject.require_user().id,
+            actor_id=actor_id,
             now=now,
         )
     return await one(session, row)

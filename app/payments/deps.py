@@ -11,8 +11,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.payments.errors import PaymentProviderUnavailable
 from app.payments.provider.client import ProviderClient, build_provider_client
-from app.payments.subscriptions.errors import ProviderUnreachable
 
 logger = logging.getLogger("manabi.payments")
 
@@ -24,7 +24,7 @@ def get_provider(request: Request) -> ProviderClient:
             provider = build_provider_client(request.app.state.settings)
         except RuntimeError as error:  # no signing key configured
             logger.error("payment provider is not configured: %s", error)
-            raise ProviderUnreachable() from error
+            raise PaymentProviderUnavailable() from error
         request.app.state.payment_provider = provider
     return provider
 

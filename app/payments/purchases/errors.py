@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from app.kit.errors import Conflict, NotFound, ValidationFailed
 
 
 class PurchaseNotFound(NotFound):
@@ -82,18 +82,6 @@ class CheckoutNotApproved(Conflict):
     detail = {
         "ja": "Amazon Pay の画面でお支払い方法を選んで確定してから、もう一度お試しください。",
         "en": "Choose and confirm the payment method on Amazon Pay, then try again.",
-    }
-
-
-class PaymentProviderUnavailable(ServiceUnavailable):
-    type = "payment-provider-unavailable"
-    title = {
-        "ja": "決済サービスに接続できません",
-        "en": "The payment service cannot be reached",
-    }
-    detail = {
-        "ja": "しばらくしてから同じ Idempotency-Key でもう一度お試しください。二重に請求されることはありません。",
-        "en": "Try again shortly with the same Idempotency-Key; you will not be charged twice.",
     }
 
 

@@ -25,6 +25,7 @@ from app.kit.idempotency import IDEMPOTENCY_ERRORS, idempotent
 from app.kit.pagination import Page, PageQuery, paginate
 from app.models.commerce import Purchase
 from app.models.user import User
+from app.payments.errors import PaymentProviderUnavailable
 from app.payments.points.errors import InsufficientPoints
 from app.payments.products.errors import ProductNotFound
 from app.payments.purchases import delivery, repository, service
@@ -34,7 +35,6 @@ from app.payments.purchases.errors import (
     DeliveryDatesInvalid,
     ExtensionTargetMissing,
     NotGoods,
-    PaymentProviderUnavailable,
     PointsExceedPrice,
     ProductAlreadyPurchased,
     PurchaseInProgress,

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kit.calendar import jst_date
 from app.models.commerce import ACCESS_KINDS, Product, ProductKind, Purchase, PurchaseStatus
 from app.models.payment import OrderKind, PaymentOrder
+from app.payments.errors import PaymentProviderUnavailable
 from app.payments.orders.service import OrderLineInput, create_order
 from app.payments.points.service import spend_points
 from app.payments.products.service import get_active_product
@@ -44,7 +45,6 @@ from app.payments.purchases import repository, settlement
 from app.payments.purchases.errors import (
     CheckoutNotApproved,
     ExtensionTargetMissing,
-    PaymentProviderUnavailable,
     PointsExceedPrice,
     ProductAlreadyPurchased,
     PurchaseInProgress,

@@ -23,10 +23,10 @@ from app.kit.clock import Now
 from app.kit.idempotency import IDEMPOTENCY_ERRORS, idempotent
 from app.kit.request_context import Client
 from app.models.commerce import Purchase, PurchaseRefund
+from app.payments.errors import PaymentProviderUnavailable
 from app.payments.purchases import repository as purchases
 from app.payments.purchases.deps import AppSettings, Provider
 from app.payments.purchases.errors import (
-    PaymentProviderUnavailable,
     PurchaseNotFound,
     PurchaseNotPaid,
 )

@@ -41,6 +41,7 @@ from app.models.commerce import (
 )
 from app.models.entitlement import GrantSource
 from app.models.payment import OrderStatus, PaymentOrder
+from app.payments.errors import PaymentProviderUnavailable
 from app.payments.points.service import give_back_points
 from app.payments.provider.client import ProviderClient
 from app.payments.provider.errors import (
@@ -52,7 +53,6 @@ from app.payments.provider.objects import Refund, RefundState
 from app.payments.purchases import emails
 from app.payments.purchases import repository as purchases
 from app.payments.purchases.errors import (
-    PaymentProviderUnavailable,
     PurchaseNotFound,
     PurchaseNotPaid,
 )

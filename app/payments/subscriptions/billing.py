@@ -90,7 +90,8 @@ def period_end_on(subscription: Subscription, period_on: date) -> date:
 class Due:
     kind: str  # "charge" | "retry" | "end_period" | "expire_unpaid" | "trial_notice" | "none"
     period_on: date | None = None
-    attempt: int = 0
+    attempt: int | None = None
+    """None: the period's next attempt (`find_or_create_attempt`)."""
 
 
 def due_for(subscription: Subscription, today: date) -> Due:
@@ -178,10 +179,13 @@ async def find_or_create_attempt(
     subscription: Subscription,
     *,
     period_on: date,
-    attempt: int,
+    attempt: int | None,
     now: datetime,
 ) -> SubscriptionCharge:
-    """The attempt row for (subscription, period, attempt), created with its order if new."""
+    """The attempt row for (subscription, period, attempt), created with its order if new.
+
+    `attempt=None` (a recovery charge at an unscheduled moment): the period's pending attempt if
+    there is one (its answer was lost: re-sent with the same key), else the next number."""
     existing = (
         (
             await session.execute(
@@ -194,6 +198,11 @@ async def find_or_create_attempt(
         .scalars()
         .all()
     )
+    if attempt is None:
+        pending = [row for row in existing if row.status is ChargeAttemptStatus.pending]
+        if pending:
+            return max(pending, key=lambda row: row.attempt)
+        attempt = max((row.attempt for row in existing), default=0) + 1
     for row in existing:
         if row.attempt == attempt:
             return row
@@ -462,9 +471,7 @@ def _forced_due(subscription: Subscription, today: date) -> Due:
         subscription.status is SubscriptionStatus.past_due
         and subscription.next_renewal_on is not None
     ):
-        return Due(
-            "retry", period_on=subscription.next_renewal_on, attempt=subscription.retry_count + 2
-        )
+        return Due("retry", period_on=subscription.next_renewal_on)
     if subscription.status is SubscriptionStatus.unpaid:
         cycle = max(
             0, rules.cycle_on(subscription.anchor_day, subscription.first_renewal_on, today)
@@ -472,7 +479,7 @@ def _forced_due(subscription: Subscription, today: date) -> Due:
         period_on = rules.renewal_on(subscription.anchor_day, subscription.first_renewal_on, cycle)
         subscription.renewal_cycle = cycle
         subscription.next_renewal_on = period_on
-        return Due("retry", period_on=period_on, attempt=subscription.retry_count + 100)
+        return Due("retry", period_on=period_on)
     return Due("none")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.kit.errors import Conflict, Forbidden, NotFound, ProblemError, ServiceUnavailable
+from app.kit.errors import Conflict, Forbidden, NotFound, ProblemError
 
 
 class SubscriptionNotFound(NotFound):
@@ -90,16 +90,4 @@ class NothingToResume(Conflict):
     detail = {
         "ja": "解約手続き済みで、ご利用期限前の定期購入だけ再開できます(R-SUB-6)。",
         "en": "Only a canceled subscription whose access has not ended can be resumed (R-SUB-6).",
-    }
-
-
-class ProviderUnreachable(ServiceUnavailable):
-    type = "payment-provider-unavailable"
-    title = {
-        "ja": "決済サービスに接続できません",
-        "en": "The payment provider cannot be reached",
-    }
-    detail = {
-        "ja": "しばらくしてからもう一度お試しください。",
-        "en": "Please try again in a moment.",
     }

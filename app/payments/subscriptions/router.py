@@ -24,6 +24,7 @@ from app.kit.i18n import negotiate_language
 from app.kit.idempotency import IDEMPOTENCY_ERRORS, idempotent
 from app.kit.problems import problem_responses
 from app.payments.deps import Provider
+from app.payments.errors import PaymentProviderUnavailable
 from app.payments.subscriptions import service
 from app.payments.subscriptions.errors import (
     CheckoutNotApproved,
@@ -32,7 +33,6 @@ from app.payments.subscriptions.errors import (
     NothingToCancel,
     NothingToResume,
     PaymentMethodNotChargeable,
-    ProviderUnreachable,
     SubscriptionAlreadyExists,
     SubscriptionNotForOrganizations,
     SubscriptionNotFound,
@@ -84,7 +84,7 @@ async def get_subscription(
         *IDEMPOTENCY_ERRORS,
         SubscriptionAlreadyExists,
         SubscriptionNotForOrganizations,
-        ProviderUnreachable,
+        PaymentProviderUnavailable,
     ),
 )
 @idempotent(status_code=201)
@@ -119,7 +119,7 @@ async def start_checkout(
         CheckoutNotApproved,
         PaymentMethodNotChargeable,
         InitialChargeDeclined,
-        ProviderUnreachable,
+        PaymentProviderUnavailable,
     ),
 )
 async def complete_checkout(

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kit.calendar import jst_date
 from app.models.payment import Subscription
 from app.models.user import Role, User
+from app.payments.errors import PaymentProviderUnavailable
 from app.payments.provider.client import ProviderClient
 from app.payments.provider.errors import ProviderRejected, ProviderUnavailable
 from app.payments.provider.objects import (
@@ -43,7 +44,6 @@ from app.payments.subscriptions.errors import (
     NothingToCancel,
     NothingToResume,
     PaymentMethodNotChargeable,
-    ProviderUnreachable,
     SubscriptionAlreadyExists,
     SubscriptionNotForOrganizations,
     SubscriptionNotFound,
@@ -137,7 +137,7 @@ async def start_checkout(
             note="学びオンライン 月額会員プラン",
         )
     except (ProviderUnavailable, ProviderRejected) as error:
-        raise ProviderUnreachable() from error
+        raise PaymentProviderUnavailable() from error
     subscription.checkout_session_id = checkout.checkout_session_id
     await session.flush()
     return subscription, checkout
@@ -172,7 +172,7 @@ async def complete_checkout(
             raise CheckoutNotApproved()
         permission = await provider.get_charge_permission(checkout.charge_permission_id)
     except ProviderUnavailable as error:
-        raise ProviderUnreachable() from error
+        raise PaymentProviderUnavailable() from error
     if permission.state is not ChargePermissionState.chargeable:
         raise PaymentMethodNotChargeable()
 
@@ -209,7 +209,7 @@ async def complete_checkout(
         order_number=order.order_number,
     )
     if charge is None:
-        raise ProviderUnreachable()
+        raise PaymentProviderUnavailable()
     await billing.apply_charge(session, subscription, attempt, charge, now=now)
     await session.flush()
     outcome_status: SubscriptionStatus = subscription.status
