@@ -5,7 +5,8 @@
 - `GET /admin/questions/{id}`: the whole question with attachment links (staff may read after
   the member's period ended: the office keeps its records).
 - `POST /admin/questions/{id}/answer` (multipart: `body`, `is_learning_advice`, up to 3
-  `attachments`): answered, the member is emailed.
+  `attachments`): answered, the member is emailed. The question's body cap and 413 apply
+  (`attachments.AttachmentUploadRoute`).
 - `POST /admin/questions/{id}/decline` (JSON `reason`): declined as out of scope; the member is
   emailed the reason.
 """
@@ -27,13 +28,14 @@ from app.kit.problems import problem_responses
 from app.media.deps import MediaStorage
 from app.models.question import Question, QuestionKind, QuestionStatus
 from app.questions import repository, rules, staff
+from app.questions.attachments import AttachmentUploadRoute
 from app.questions.auth import AppSettings, CurrentStaff
 from app.questions.errors import ATTACHMENT_ERRORS, QuestionAlreadyClosed, QuestionNotFound
 from app.questions.rules import MAX_UPLOAD_BODY_BYTES
 from app.questions.schemas import DeclineIn, StaffQuestionOut, StaffQuestionSummary
 from app.questions.views import incoming, staff_question_out, staff_summary
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(prefix="/admin", tags=["admin"], route_class=AttachmentUploadRoute)
 
 
 def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:

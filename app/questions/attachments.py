@@ -5,8 +5,12 @@
   named `photo.png` is a PDF; an executable named `scan.pdf` is refused). Pure checks on files
   the request already spooled, before anything is written.
 - `store_files`: puts the bytes under `questions/<question id>/<uuid>` and adds the rows. The
-  caller has already passed every check; when a put fails, the files stored so far are deleted
-  and the error propagates (the request's transaction rolls back).
+  caller has already passed every check. The files are tied to the request's transaction
+  (`app.media.uncommitted`): if it does not commit — a failed put, a later step that raises, a
+  failed commit — they are deleted from storage again, so no file is left without its row.
+- `AttachmentUploadRoute`: the routers' route class; a request body over the route's
+  `max_body_size` (`rules.MAX_UPLOAD_BODY_BYTES`) answers 413 `attachment-too-large` whether it
+  declared its length or streamed past the cap, before anything is read or stored.
 - Signed links: a download link is `<payload>.<mac>` (HMAC-SHA256, key derived from
   `settings.signing_key` for this use only) naming the attachment, the person it was issued to
   and its expiry. It is issued only after the reader passed the readability checks (own
@@ -27,8 +31,10 @@ from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.body_cap import capped_body_route
 from app.media.errors import LinkExpired, LinkInvalid
 from app.media.storage import Storage
+from app.media.uncommitted import put_with_transaction
 from app.models.question import AttachmentPart, QuestionAttachment, QuestionFileKind
 from app.questions import rules
 from app.questions.errors import (
@@ -43,6 +49,30 @@ _KEY_LABEL = b"manabi/question-attachment-link/v1"
 _MAC_BYTES = 16
 MAX_TOKEN_LENGTH = 400
 MAX_FILENAME_CHARS = 255
+
+
+class UploadBodyTooLarge(AttachmentTooLarge):
+    """R-QST-1: the request as a whole is over `rules.MAX_UPLOAD_BODY_BYTES` (room for three
+    full attachments and the text), so some file is too large or there are too many: refused
+    while the body streams in, before any file is read. Same `type` as a single file over the
+    limit; the detail names no file, none has been read."""
+
+    detail = {
+        "ja": "添付ファイルは{limit}つまで、1つ{max_megabytes} MBまでです。",
+        "en": "At most {limit} attachments of {max_megabytes} MB each.",
+    }
+
+
+def _upload_body_too_large() -> UploadBodyTooLarge:
+    return UploadBodyTooLarge(
+        limit=rules.MAX_ATTACHMENTS, max_megabytes=rules.MAX_ATTACHMENT_BYTES // (1024 * 1024)
+    )
+
+
+AttachmentUploadRoute = capped_body_route(_upload_body_too_large)
+"""Route class of the question and answer routers: a body over a route's `max_body_size`
+(`rules.MAX_UPLOAD_BODY_BYTES`) answers 413 `attachment-too-large`, whether its
+`Content-Length` declared it or it streamed past the cap (`app.kit.body_cap`)."""
 
 
 @dataclass(frozen=True)
@@ -109,35 +139,31 @@ async def store_files(
     part: AttachmentPart,
     files: Sequence[CheckedFile],
 ) -> list[QuestionAttachment]:
-    """Store checked files and add their rows (flushed). On a failed put, remove what was
-    stored and re-raise."""
-    stored_keys: list[str] = []
+    """Store checked files and add their rows (flushed). The files are tied to the session's
+    transaction: if it does not commit (a failed put, a later step, the commit), they are
+    deleted again (`app.media.uncommitted`)."""
     rows: list[QuestionAttachment] = []
-    try:
-        for position, checked in enumerate(files):
-            key = f"questions/{question_id}/{uuid.uuid4().hex}"
-            await storage.put(key, checked.file, content_type=checked.kind.media_type)
-            stored_keys.append(key)
-            rows.append(
-                QuestionAttachment(
-                    id=uuid.uuid4(),
-                    question_id=question_id,
-                    part=part,
-                    position=position,
-                    filename=checked.filename,
-                    file_kind=QuestionFileKind(checked.kind.value),
-                    content_type=checked.kind.media_type,
-                    size_bytes=checked.size_bytes,
-                    sha256=checked.sha256,
-                    storage_key=key,
-                )
+    for position, checked in enumerate(files):
+        key = f"questions/{question_id}/{uuid.uuid4().hex}"
+        await put_with_transaction(
+            session, storage, key, checked.file, content_type=checked.kind.media_type
+        )
+        rows.append(
+            QuestionAttachment(
+                id=uuid.uuid4(),
+                question_id=question_id,
+                part=part,
+                position=position,
+                filename=checked.filename,
+                file_kind=QuestionFileKind(checked.kind.value),
+                content_type=checked.kind.media_type,
+                size_bytes=checked.size_bytes,
+                sha256=checked.sha256,
+                storage_key=key,
             )
-        session.add_all(rows)
-        await session.flush()
-    except BaseException:
-        for key in stored_keys:
-            await storage.delete(key)
-        raise
+        )
+    session.add_all(rows)
+    await session.flush()
     return rows
 
 

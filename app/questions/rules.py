@@ -4,7 +4,8 @@ Every date is a JST calendar date (`app.kit.calendar.jst_date(now)` is the calle
 
 - R-QST-1 one question per question: a title and a concise body (`TITLE_MAX_CHARS`,
   `BODY_MAX_CHARS`), at most `MAX_ATTACHMENTS` files of `MAX_ATTACHMENT_BYTES` each, PDF, PNG or
-  JPEG recognised by content (`sniff_attachment`, `attachment_refusal`), never by file name.
+  JPEG recognised by content (`sniff_attachment`, `attachment_refusal`), never by file name; a
+  request body over `MAX_UPLOAD_BODY_BYTES` is refused as it streams in.
 - R-QST-3 at most 6 study questions per course enrollment (course setting), R-QST-4 at most 3 per
   member per JST day (`QuestionQuotas`, `jst_day_bounds` for the count, `questions_remaining`).
 - R-QST-5 only inside the usage period, enrollment start … enrollment end; R-QST-6 a returned or
@@ -50,10 +51,11 @@ STUDY_QUESTIONS_PER_DAY = 3
 
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-MAX_UPLOAD_BODY_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024
-"""A question or answer request as a whole (three full attachments and the text): larger
-bodies are refused with 413 while they stream in, before anything is buffered or stored."""
 """R-QST-1: at most 3 files, 10 MB each."""
+MAX_UPLOAD_BODY_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024
+"""A question or answer request as a whole (three full attachments and the text): a larger body
+is refused with 413 `attachment-too-large` — whether its `Content-Length` says so or it streams
+past the cap — before anything is buffered or stored (`attachments.AttachmentUploadRoute`)."""
 
 TITLE_MAX_CHARS = 100
 BODY_MAX_CHARS = 2_000
