@@ -33,6 +33,7 @@ from app.enrollments.router import (
     LEAVE_ERRORS,
     ORDER,
     RE_ENROLL_ERRORS,
+    AppSettings,
     leave_from_request,
     leave_openapi,
     one,
@@ -118,6 +119,7 @@ async def create_enrollment(
     subject: CurrentStaff,
     session: DbSession,
     now: Now,
+    settings: AppSettings,
     response: Response,
 ) -> EnrollmentOut:
     row, _ = await service.staff_application(
@@ -128,6 +130,7 @@ async def create_enrollment(
         accepted_on=body.accepted_on,
         actor_id=subject.require_user().id,
         now=now,
+        frontend_base_url=settings.frontend_base_url,
     )
     response.headers["Location"] = f"{ADMIN}/{row.id}"
     return await one(session, row)
@@ -222,6 +225,7 @@ async def cancel_enrollment(
     subject: CurrentStaff,
     session: DbSession,
     now: Now,
+    settings: AppSettings,
     client: Client,
 ) -> EnrollmentOut:
     row = await service.cancel(
@@ -232,6 +236,7 @@ async def cancel_enrollment(
         company_at_fault=body.company_at_fault,
         reason=body.reason,
         now=now,
+        frontend_base_url=settings.frontend_base_url,
         client=client,
     )
     return await one(session, row)
@@ -250,6 +255,7 @@ async def confirm_enrollment_return(
     subject: CurrentStaff,
     session: DbSession,
     now: Now,
+    settings: AppSettings,
     client: Client,
 ) -> EnrollmentOut:
     row = await service.confirm_return(
@@ -258,6 +264,7 @@ async def confirm_enrollment_return(
         returned_on=body.returned_on,
         actor_id=subject.require_user().id,
         now=now,
+        frontend_base_url=settings.frontend_base_url,
         client=client,
     )
     return await one(session, row)
@@ -366,6 +373,7 @@ async def decline_leave(
     subject: CurrentStaff,
     session: DbSession,
     now: Now,
+    settings: AppSettings,
 ) -> EnrollmentOut:
     row = await leave.decline_leave(
         session,
@@ -373,6 +381,7 @@ async def decline_leave(
         actor_id=subject.require_user().id,
         reason=body.reason,
         now=now,
+        frontend_base_url=settings.frontend_base_url,
     )
     return await one(session, row)
 
@@ -386,9 +395,17 @@ async def decline_leave(
     responses=problems(EnrollmentNotFound, EnrollmentNotLive, LeaveNotPending),
 )
 async def grant_leave(
-    enrollment_id: uuid.UUID, subject: CurrentStaff, session: DbSession, now: Now
+    enrollment_id: uuid.UUID,
+    subject: CurrentStaff,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
 ) -> EnrollmentOut:
     row = await leave.grant_leave(
-        session, enrollment_id=enrollment_id, actor_id=subject.require_user().id, now=now
+        session,
+        enrollment_id=enrollment_id,
+        actor_id=subject.require_user().id,
+        now=now,
+        frontend_base_url=settings.frontend_base_url,
     )
     return await one(session, row)

@@ -6,11 +6,15 @@
 - Staff apply themselves (e.g. for an individual learner, by post): granted at once.
 - Granting moves `enrollment_end_on` to `rules.extended_end_on(original end, months)` and the
   enrollment grant's end with it; audited.
+- Emails (`emails.py`): a pending request → `leave_requested`; granted (at once or later) →
+  `leave_granted`; declined → `leave_declined` with the staff's reason. To the learner and the
+  requester (never staff).
 
 The proof is a PDF, PNG or JPEG decided from its bytes (never its name), at most
 `LEAVE_PROOF_MAX_BYTES`, stored through the media storage adapter under
 `leave-proofs/<enrollment id>/<uuid>`. Every check runs before the file is stored, so a refused
-request writes nothing.
+request writes nothing; the file of a request that fails after storing it is deleted again
+(`app.media.uncommitted`).
 
 Decisions where the spec is silent: the deadline is checked on the day of the application (a
 request made in time may be granted after the 15th); a pending request counts as the "once"
@@ -25,7 +29,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record_audit_event
-from app.enrollments import repository, rules
+from app.enrollments import emails, repository, rules
 from app.enrollments.errors import (
     EnrollmentNotLive,
     LeaveNotAllowed,
@@ -38,6 +42,7 @@ from app.enrollments.schemas import LeaveForm
 from app.enrollments.service import AUDIT_TARGET, get_enrollment, get_settings, grant_window
 from app.kit.calendar import jst_date
 from app.media.storage import Storage
+from app.media.uncommitted import put_with_transaction
 from app.media.uploads import ReceivedFile
 from app.models.enrollment import Enrollment
 
@@ -69,6 +74,7 @@ async def apply_for_leave(
     proof: ReceivedFile,
     actor_id: uuid.UUID | None,
     now: datetime,
+    frontend_base_url: str,
 ) -> Enrollment:
     enrollment = await get_enrollment(session, reader, enrollment_id, for_update=True)
     if enrollment.status not in LIVE_STATUSES:
@@ -93,7 +99,8 @@ async def apply_for_leave(
         raise LeaveProofInvalid()
     key = f"leave-proofs/{enrollment.id}/{uuid.uuid4()}"
     proof.file.seek(0)
-    await storage.put(key, proof.file, content_type=content_type)
+    # Deleted again if the transaction does not commit (a later step or the commit fails).
+    await put_with_transaction(session, storage, key, proof.file, content_type=content_type)
 
     enrollment.leave_months = form.months
     enrollment.leave_reason = form.reason.value
@@ -111,12 +118,23 @@ async def apply_for_leave(
         data={"months": form.months, "reason": form.reason.value, "proof_key": key},
     )
     if reader.is_staff:
-        await _grant(session, enrollment, actor_id=actor_id, now=now)
+        await _grant(
+            session, enrollment, actor_id=actor_id, now=now, frontend_base_url=frontend_base_url
+        )
+    else:
+        await emails.leave_requested(
+            session, enrollment, now=now, frontend_base_url=frontend_base_url
+        )
     return enrollment
 
 
 async def grant_leave(
-    session: AsyncSession, *, enrollment_id: uuid.UUID, actor_id: uuid.UUID | None, now: datetime
+    session: AsyncSession,
+    *,
+    enrollment_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    now: datetime,
+    frontend_base_url: str,
 ) -> Enrollment:
     """Staff grant a training manager's pending leave request."""
     enrollment = await get_enrollment(session, Reader.staff(), enrollment_id, for_update=True)
@@ -124,7 +142,9 @@ async def grant_leave(
         raise LeaveNotPending()
     if enrollment.status not in LIVE_STATUSES:
         raise EnrollmentNotLive(status=enrollment.status.value)
-    await _grant(session, enrollment, actor_id=actor_id, now=now)
+    await _grant(
+        session, enrollment, actor_id=actor_id, now=now, frontend_base_url=frontend_base_url
+    )
     return enrollment
 
 
@@ -135,6 +155,7 @@ async def decline_leave(
     actor_id: uuid.UUID | None,
     reason: str,
     now: datetime,
+    frontend_base_url: str,
 ) -> Enrollment:
     """Staff decline a pending leave request (e.g. the proof does not support it). Audited with
     what was requested; the request is withdrawn, so it does not use up the one leave."""
@@ -158,17 +179,32 @@ async def decline_leave(
             "reason": reason,
         },
     )
+    requested_by, months = enrollment.leave_requested_by_user_id, enrollment.leave_months
     enrollment.leave_months = 0
     enrollment.leave_reason = None
     enrollment.leave_note = None
     enrollment.leave_proof_key = None
     enrollment.leave_requested_by_user_id = None
     await session.flush()
+    await emails.leave_declined(
+        session,
+        enrollment,
+        requested_by_user_id=requested_by,
+        months=months,
+        reason=reason,
+        now=now,
+        frontend_base_url=frontend_base_url,
+    )
     return enrollment
 
 
 async def _grant(
-    session: AsyncSession, enrollment: Enrollment, *, actor_id: uuid.UUID | None, now: datetime
+    session: AsyncSession,
+    enrollment: Enrollment,
+    *,
+    actor_id: uuid.UUID | None,
+    now: datetime,
+    frontend_base_url: str,
 ) -> None:
     new_end = rules.extended_end_on(enrollment.original_end_on, enrollment.leave_months)
     previous_end = enrollment.enrollment_end_on
@@ -189,4 +225,11 @@ async def _grant(
             "previous_end_on": previous_end.isoformat(),
             "enrollment_end_on": new_end.isoformat(),
         },
+    )
+    await emails.leave_granted(
+        session,
+        enrollment,
+        previous_end_on=previous_end,
+        now=now,
+        frontend_base_url=frontend_base_url,
     )

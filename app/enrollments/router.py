@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.auth import CurrentOrgAdmin, CurrentUser
@@ -88,6 +88,10 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+AppSettings = Annotated[Settings, Depends(_settings)]
+"""The app's settings (`frontend_base_url` for the links in enrollment emails)."""
+
+
 async def one(
     session: DbSession, row: Enrollment, redirect_url: str | None = None
 ) -> EnrollmentOut:
@@ -127,7 +131,12 @@ def _organization(subject: Subject) -> Reader:
 )
 @idempotent(status_code=201)
 async def create_my_enrollment(
-    body: MyEnrollmentCreate, subject: CurrentUser, session: DbSession, now: Now, response: Response
+    body: MyEnrollmentCreate,
+    subject: CurrentUser,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
+    response: Response,
 ) -> EnrollmentOut:
     user = subject.require_user()
     enrollment, _ = await service.apply(
@@ -142,6 +151,7 @@ async def create_my_enrollment(
             organization_id=user.organization_id,
         ),
         now=now,
+        frontend_base_url=settings.frontend_base_url,
     )
     response.headers["Location"] = f"/api/v1/me/enrollments/{enrollment.id}"
     return await one(session, enrollment)
@@ -187,6 +197,7 @@ async def cancel_my_enrollment(
     subject: CurrentUser,
     session: DbSession,
     now: Now,
+    settings: AppSettings,
 ) -> EnrollmentOut:
     row = await service.cancel(
         session,
@@ -196,6 +207,7 @@ async def cancel_my_enrollment(
         company_at_fault=False,
         reason=body.reason,
         now=now,
+        frontend_base_url=settings.frontend_base_url,
     )
     return await one(session, row)
 
@@ -296,9 +308,16 @@ async def create_organization_enrollment(
     subject: CurrentOrgAdmin,
     session: DbSession,
     now: Now,
+    settings: AppSettings,
     response: Response,
 ) -> EnrollmentOut:
-    row, _ = await service.organization_application(session, caller=subject, body=body, now=now)
+    row, _ = await service.organization_application(
+        session,
+        caller=subject,
+        body=body,
+        now=now,
+        frontend_base_url=settings.frontend_base_url,
+    )
     response.headers["Location"] = f"/api/v1{ORG}/{row.id}"
     return await one(session, row)
 
@@ -342,6 +361,7 @@ async def cancel_organization_enrollment(
     subject: CurrentOrgAdmin,
     session: DbSession,
     now: Now,
+    settings: AppSettings,
 ) -> EnrollmentOut:
     row = await service.cancel(
         session,
@@ -351,6 +371,7 @@ async def cancel_organization_enrollment(
         company_at_fault=False,
         reason=body.reason,
         now=now,
+        frontend_base_url=settings.frontend_base_url,
     )
     return await one(session, row)
 
@@ -498,5 +519,6 @@ async def leave_from_request(
             proof=upload,
             actor_id=actor_id,
             now=now,
+            frontend_base_url=_settings(request).frontend_base_url,
         )
     return await one(session, row)

@@ -5,7 +5,9 @@ delivery), R-ENR-3/4 enrollment end and excellent deadline, R-ENR-5 cancellation
 after delivery; later only staff, company at fault, with a reason, audited), R-ENR-12 the
 resubmission service is chosen at application only, R-QST-6 staff confirm a return, R-B2B-12
 recipients for organization applications. Re-enrollment lives in `re_enrollment.py`, leave of
-absence in `leave.py`, reminders in `reminders.py`.
+absence in `leave.py`, reminders in `reminders.py`. Accepting, cancelling and confirming a return
+email the learner (and an organization's training manager) in the same transaction
+(`emails.py`), with links under the caller's `frontend_base_url`.
 
 Decisions where the task was silent:
 
@@ -32,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record_audit_event
 from app.auth.authenticator import Subject
 from app.content.errors import CourseNotFound
-from app.enrollments import repository, rules
+from app.enrollments import emails, repository, rules
 from app.enrollments.errors import (
     CancellationPeriodOver,
     CancellationReasonRequired,
@@ -171,9 +173,10 @@ class Application:
 
 
 async def apply(
-    session: AsyncSession, application: Application, *, now: datetime
+    session: AsyncSession, application: Application, *, now: datetime, frontend_base_url: str
 ) -> tuple[Enrollment, CorrespondenceSettings]:
-    """Accept an application: dates from the rules, thresholds snapshot, the course's grant."""
+    """Accept an application: dates from the rules, thresholds snapshot, the course's grant,
+    the `enrollment_accepted` email."""
     settings = await get_settings(session, application.course_id)
     if application.has_resubmission_service and not settings.offers_resubmission_service:
         raise ResubmissionServiceNotOffered(
@@ -221,6 +224,13 @@ async def apply(
     session.add(enrollment)
     await session.flush()
     await open_grant(session, enrollment, granted_by_user_id=application.applied_by_user_id)
+    await emails.enrollment_accepted(
+        session,
+        enrollment,
+        same_month_start=settings.same_month_start,
+        now=now,
+        frontend_base_url=frontend_base_url,
+    )
     return enrollment, settings
 
 
@@ -258,6 +268,7 @@ async def staff_application(
     accepted_on: date | None,
     actor_id: uuid.UUID | None,
     now: datetime,
+    frontend_base_url: str,
 ) -> tuple[Enrollment, CorrespondenceSettings]:
     learner = await _active_user(session, user_id)
     return await apply(
@@ -272,11 +283,17 @@ async def staff_application(
             organization_id=learner.organization_id,
         ),
         now=now,
+        frontend_base_url=frontend_base_url,
     )
 
 
 async def organization_application(
-    session: AsyncSession, *, caller: Subject, body: OrganizationEnrollmentCreate, now: datetime
+    session: AsyncSession,
+    *,
+    caller: Subject,
+    body: OrganizationEnrollmentCreate,
+    now: datetime,
+    frontend_base_url: str,
 ) -> tuple[Enrollment, CorrespondenceSettings]:
     """An org_admin applies for a learner of their own organization (R-B2B-12 recipients)."""
     caller_user = caller.require_user()
@@ -305,6 +322,7 @@ async def organization_application(
             department_manager_user_id=body.department_manager_user_id,
         ),
         now=now,
+        frontend_base_url=frontend_base_url,
     )
 
 
@@ -408,6 +426,7 @@ async def cancel(
     company_at_fault: bool,
     reason: str | None,
     now: datetime,
+    frontend_base_url: str,
     client: ClientInfo | None = None,
 ) -> Enrollment:
     """Cancel until delivery + 8 days; later only staff with `company_at_fault` and a reason."""
@@ -446,6 +465,13 @@ async def cancel(
             "delivered_on": str(enrollment.delivered_on),
         },
     )
+    await emails.enrollment_cancelled(
+        session,
+        enrollment,
+        company_at_fault=at_fault,
+        now=now,
+        frontend_base_url=frontend_base_url,
+    )
     return enrollment
 
 
@@ -456,6 +482,7 @@ async def confirm_return(
     returned_on: date | None,
     actor_id: uuid.UUID | None,
     now: datetime,
+    frontend_base_url: str,
     client: ClientInfo | None = None,
 ) -> Enrollment:
     """Staff confirm the materials came back (R-QST-6): status `returned`, access (and so the
@@ -485,6 +512,9 @@ async def confirm_return(
         target_id=enrollment.id,
         client=client,
         data={"returned_on": day.isoformat()},
+    )
+    await emails.enrollment_returned(
+        session, enrollment, now=now, frontend_base_url=frontend_base_url
     )
     return enrollment
 

@@ -218,74 +218,6 @@ TEMPLATES: dict[str, EmailTemplate] = {
             "If this was not you, contact us immediately.\n\n{support_footer}",
         },
     ),
-    # R-SUB-2 / R-NTF-1: "trial ends in 2 days"; no action needed to continue (R-SUB-3).
-    "trial_ending": EmailTemplate(
-        subject={
-            "ja": "【{service_name}】無料体験期間終了のお知らせ",
-            "en": "[{service_name}] Your free trial ends soon",
-        },
-        body={
-            "ja": "{name} 様\n\n無料体験期間は {trial_ends_on} で終了します。\n"
-            "{first_charge_on} に月額料金 {amount_jpy}円(税込)をお支払い方法に請求し、"
-            "そのままご利用を続けられます。お手続きは不要です。\n\n"
-            "継続されない場合は、{trial_ends_on} までに以下から解約してください。料金は一切かかりません。\n\n"
-            "{manage_url}\n\n{support_footer}",
-            "en": "Dear {name},\n\nYour free trial ends on {trial_ends_on}.\n"
-            "On {first_charge_on} we will charge the monthly fee of JPY {amount_jpy} (tax included) "
-            "and your membership simply continues; nothing to do.\n\n"
-            "If you do not wish to continue, cancel by {trial_ends_on} below and nothing will be charged.\n\n"
-            "{manage_url}\n\n{support_footer}",
-        },
-    ),
-    # R-SUB-9: every charge creates an order; the order detail is the receipt (no 領収書).
-    "charge_succeeded": EmailTemplate(
-        subject={
-            "ja": "【{service_name}】ご注文・お支払い完了のお知らせ(注文番号: {order_number})",
-            "en": "[{service_name}] Payment received (order {order_number})",
-        },
-        body={
-            "ja": "{name} 様\n\nお支払いが完了しました。\n\n"
-            "注文番号: {order_number}\n内容: {description}\nお支払い日: {charged_on}\n"
-            "金額: {amount_jpy}円(税込)\n\n"
-            "ご注文の詳細は以下からご確認いただけます(領収書は発行しておりません)。\n\n"
-            "{order_url}\n\n{support_footer}",
-            "en": "Dear {name},\n\nWe received your payment.\n\n"
-            "Order number: {order_number}\nItem: {description}\nPaid on: {charged_on}\n"
-            "Amount: JPY {amount_jpy} (tax included)\n\n"
-            "The order detail below serves as your record (no separate receipt is issued).\n\n"
-            "{order_url}\n\n{support_footer}",
-        },
-    ),
-    # R-SUB-7: a renewal charge failed; retries on days +1, +3, +7, access continues meanwhile.
-    "charge_failed": EmailTemplate(
-        subject={
-            "ja": "【{service_name}】お支払いができませんでした",
-            "en": "[{service_name}] We could not charge your payment method",
-        },
-        body={
-            "ja": "{name} 様\n\n{charged_on} の月額料金 {amount_jpy}円(税込)のお支払いができませんでした。\n"
-            "{next_retry_on} に再度請求いたします。{access_until} までにお支払いが確認できない場合、"
-            "会員資格が終了します。\n\nお支払い方法をご確認ください。\n\n{payment_url}\n\n{support_footer}",
-            "en": "Dear {name},\n\nWe could not charge the monthly fee of JPY {amount_jpy} on {charged_on}.\n"
-            "We will try again on {next_retry_on}. If no payment succeeds by {access_until}, "
-            "your membership ends.\n\nPlease check your payment method.\n\n{payment_url}\n\n{support_footer}",
-        },
-    ),
-    # R-SUB-4, R-SUB-5, R-SUB-6
-    "cancellation_confirmed": EmailTemplate(
-        subject={
-            "ja": "【{service_name}】解約手続き完了のお知らせ",
-            "en": "[{service_name}] Your cancellation is confirmed",
-        },
-        body={
-            "ja": "{name} 様\n\n解約のお手続きが完了しました。自動更新は行われません。\n"
-            "{access_until} まで引き続きご利用いただけます。\n\n"
-            "それまでの間は、以下から追加料金なしで継続に戻すことができます。\n\n{resume_url}\n\n{support_footer}",
-            "en": "Dear {name},\n\nYour cancellation is confirmed; your membership will not renew.\n"
-            "You keep access through {access_until}.\n\n"
-            "Until then you can resume at no extra charge below.\n\n{resume_url}\n\n{support_footer}",
-        },
-    ),
     # R-ENR-6: an essay report was graded (the grader's identity is never shown, R-ENR-14).
     "report_graded": EmailTemplate(
         subject={
@@ -352,6 +284,159 @@ TEMPLATES: dict[str, EmailTemplate] = {
             "詳細は以下からご確認ください。\n\n{enrollments_url}\n\n{support_footer}",
             "en": 'Dear {name},\n\nYour result in "{course_title}": {result_title}.\n'
             "See the details below.\n\n{enrollments_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-1…4 (app.enrollments.emails): an application was accepted. To the learner and, for an
+    # organization's enrollment, its training manager ({learner_name} says whose it is).
+    # {excellent_line} / {late_delivery_line} are whole lines ending in a line break, or empty.
+    "enrollment_accepted": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】受講申込受付のお知らせ:{course_title}",
+            "en": "[{service_name}] Application accepted: {course_title}",
+        },
+        body={
+            "ja": "{name} 様\n\n下記のとおり、通信教育の受講のお申込みを受け付けました。\n\n"
+            "受講者: {learner_name} 様\nコース: {course_title}\n開講日: {start_on}\n"
+            "在籍期間: {start_on} 〜 {enrollment_end_on}\n{excellent_line}\n"
+            "教材は、お申込みの受理から7営業日程度で発送いたします(発送予定日: {materials_ship_by})。\n"
+            "{late_delivery_line}"
+            "すべてのレポートが在籍期間の最終日までに当社に届くよう、計画的にご提出ください。\n\n"
+            "お申込みの内容は以下からご確認いただけます。\n\n{enrollment_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nWe have accepted the following correspondence-course application.\n\n"
+            "Learner: {learner_name}\nCourse: {course_title}\nStart date: {start_on}\n"
+            "Enrollment period: {start_on} to {enrollment_end_on}\n{excellent_line}\n"
+            "The materials ship about 7 business days after acceptance (expected by "
+            "{materials_ship_by}).\n{late_delivery_line}"
+            "Every report must reach us by the last day of the enrollment period.\n\n"
+            "See the application below.\n\n{enrollment_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-5: an application was cancelled. {reason_line}: the staff's reason when the company
+    # was at fault (a whole line ending in a line break), empty otherwise.
+    "enrollment_cancelled": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】受講申込取消しのお知らせ:{course_title}",
+            "en": "[{service_name}] Application cancelled: {course_title}",
+        },
+        body={
+            "ja": "{name} 様\n\n下記の受講のお申込みは、取消し(キャンセル)となりました。\n\n"
+            "受講者: {learner_name} 様\nコース: {course_title}\n取消日: {cancelled_on}\n"
+            "{reason_line}\n"
+            "このコースのレポートの提出、質問などのご利用はできなくなりました。\n\n"
+            "{enrollment_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nThe following application has been cancelled.\n\n"
+            "Learner: {learner_name}\nCourse: {course_title}\nCancelled on: {cancelled_on}\n"
+            "{reason_line}\n"
+            "Reports can no longer be submitted nor questions asked in this course.\n\n"
+            "{enrollment_url}\n\n{support_footer}",
+        },
+    ),
+    # R-QST-6: staff confirmed the course's return; no questions from the next day ({closes_on}).
+    "enrollment_returned": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】教材ご返却確認のお知らせ:{course_title}",
+            "en": "[{service_name}] Return confirmed: {course_title}",
+        },
+        body={
+            "ja": "{name} 様\n\n「{course_title}」のご返却を確認しました(返却日: {returned_on})。\n"
+            "{closes_on} 以降は、このコースへの質問の受付を終了し、コースもご利用いただけなくなります。\n\n"
+            "{enrollment_url}\n\n{support_footer}",
+            "en": 'Dear {name},\n\nWe have confirmed the return of "{course_title}" '
+            "(returned on {returned_on}).\n"
+            "From {closes_on} the course takes no more questions and is no longer available.\n\n"
+            "{enrollment_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-17: a training manager's leave request awaits the staff's decision.
+    "leave_requested": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】休学申請受付のお知らせ:{course_title}",
+            "en": "[{service_name}] Leave of absence requested: {course_title}",
+        },
+        body={
+            "ja": "{name} 様\n\n下記のとおり、休学(在籍期間の延長)の申請を受け付けました。\n\n"
+            "受講者: {learner_name} 様\nコース: {course_title}\n理由: {leave_reason}\n"
+            "延長期間: {months}か月\n現在の在籍期間の終了日: {enrollment_end_on}\n"
+            "承認された場合の終了日: {extended_end_on}\n\n"
+            "事務局で証明書類を確認のうえ、承認の可否をあらためてご連絡いたします。"
+            "承認されるまで在籍期間は変わりません。\n\n{enrollment_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nWe have received the following request for a leave of absence "
+            "(an extension of the enrollment period).\n\n"
+            "Learner: {learner_name}\nCourse: {course_title}\nReason: {leave_reason}\n"
+            "Extension: {months} month(s)\nCurrent enrollment end: {enrollment_end_on}\n"
+            "Enrollment end if granted: {extended_end_on}\n\n"
+            "Our support office will check the proof document and let you know whether it is "
+            "granted. Until then the enrollment period does not change.\n\n"
+            "{enrollment_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-17: the leave was granted; the enrollment now ends on {enrollment_end_on}.
+    # {excellent_line}: the unchanged excellent-completion deadline (a whole line) or empty.
+    "leave_granted": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】休学承認のお知らせ:{course_title}",
+            "en": "[{service_name}] Leave of absence granted: {course_title}",
+        },
+        body={
+            "ja": "{name} 様\n\n下記のとおり休学を承認し、在籍期間を延長しました。\n\n"
+            "受講者: {learner_name} 様\nコース: {course_title}\n延長期間: {months}か月\n"
+            "延長前の在籍期間の終了日: {previous_end_on}\n新しい在籍期間の終了日: {enrollment_end_on}\n"
+            "{excellent_line}\n"
+            "すべてのレポートが新しい終了日までに当社に届くよう、ご提出ください。\n\n"
+            "{enrollment_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nThe following leave of absence was granted and the enrollment "
+            "period extended.\n\n"
+            "Learner: {learner_name}\nCourse: {course_title}\nExtension: {months} month(s)\n"
+            "Previous enrollment end: {previous_end_on}\nNew enrollment end: {enrollment_end_on}\n"
+            "{excellent_line}\n"
+            "Every report must reach us by the new enrollment end.\n\n"
+            "{enrollment_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-17: staff declined a leave request, with their reason. {reapply_line}: until when a
+    # new request is possible (a whole line), empty once that day has passed.
+    "leave_declined": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】休学申請についてのお知らせ:{course_title}",
+            "en": "[{service_name}] About the leave-of-absence request: {course_title}",
+        },
+        body={
+            "ja": "{name} 様\n\n下記の休学(在籍期間の延長)の申請は、承認いたしかねることとなりました。\n\n"
+            "受講者: {learner_name} 様\nコース: {course_title}\n申請された延長期間: {months}か月\n"
+            "理由: {decline_reason}\n\n"
+            "在籍期間の終了日({enrollment_end_on})は変わりません。\n{reapply_line}\n"
+            "{enrollment_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nThe following request for a leave of absence (an extension of "
+            "the enrollment period) could not be granted.\n\n"
+            "Learner: {learner_name}\nCourse: {course_title}\nRequested extension: {months} month(s)\n"
+            "Reason: {decline_reason}\n\n"
+            "The enrollment still ends on {enrollment_end_on}.\n{reapply_line}\n"
+            "{enrollment_url}\n\n{support_footer}",
+        },
+    ),
+    # R-ENR-16: the re-enrollment fee is paid and the new enrollment period is set.
+    "re_enrollment_confirmed": EmailTemplate(
+        subject={
+            "ja": "【{service_name}】再受講お手続き完了のお知らせ:{course_title}",
+            "en": "[{service_name}] Re-enrollment confirmed: {course_title}",
+        },
+        body={
+            "ja": "{name} 様\n\n下記のとおり、再受講のお手続きが完了しました。"
+            "お手元の教材で、あらためて学習いただけます。\n\n"
+            "受講者: {learner_name} 様\nコース: {course_title}\n開講日: {start_on}\n"
+            "在籍期間: {start_on} 〜 {enrollment_end_on}\n"
+            "注文番号: {order_number}\n再受講料: {amount}\n\n"
+            "再受講では優秀修了の認定はありません。"
+            "すべてのレポートが在籍期間の最終日までに当社に届くよう、ご提出ください。\n\n"
+            "{enrollment_url}\n\n{support_footer}",
+            "en": "Dear {name},\n\nThe following re-enrollment is complete: study again with the "
+            "materials you already have.\n\n"
+            "Learner: {learner_name}\nCourse: {course_title}\nStart date: {start_on}\n"
+            "Enrollment period: {start_on} to {enrollment_end_on}\n"
+            "Order number: {order_number}\nRe-enrollment fee: {amount}\n\n"
+            "A re-enrollment cannot be completed with excellence. Every report must reach us "
+            "by the last day of the enrollment period.\n\n"
+            "{enrollment_url}\n\n{support_footer}",
         },
     ),
     # R-ENR-18: monthly, to learners with unsubmitted units (レポート提出促進案内).
