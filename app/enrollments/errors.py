@@ -85,6 +85,18 @@ class EnrollmentNotLive(Conflict):
     detail = {"ja": "現在の状態: {status}", "en": "Current status: {status}"}
 
 
+class ReEnrollmentFeeUnpaid(Conflict):
+    type = "re-enrollment-fee-unpaid"
+    title = {
+        "ja": "再受講料のお支払いが完了していません",
+        "en": "The re-enrollment fee is not paid yet",
+    }
+    detail = {
+        "ja": "お支払いの完了後に、レポートの提出や質問ができるようになります。",
+        "en": "Reports and questions open once the fee is paid.",
+    }
+
+
 class DeliveryDatesInvalid(ValidationFailed):
     type = "enrollment-delivery-dates-invalid"
     title = {"ja": "発送日・到着日が正しくありません", "en": "The shipping dates are not valid"}

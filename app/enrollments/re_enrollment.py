@@ -4,21 +4,28 @@
    previous enrollment must have ended not completed, within 1 year after its (leave-extended)
    end, never re-enrolled before (nor be a re-enrollment itself), in a course that allows it
    (`rules.re_enrollment_decision`). A pending order (`OrderKind.re_enrollment`, owned by the
-   learner, order number = `merchantReferenceId`) and the new enrollment (`applied`, same
-   enrollment-period length as the course's, from the R-ENR-1 start of today's application, no
-   excellent deadline, `re_enrollment_of_id`) are written, then a one-time checkout session is
-   created; the payer is sent to its `redirect_url`.
+   learner, order number = `merchantReferenceId`) and the new enrollment (`awaiting_payment`,
+   same enrollment-period length as the course's, from the R-ENR-1 start of today's application,
+   no excellent deadline, `re_enrollment_of_id`) are written, then a one-time checkout session is
+   created (its id kept on the enrollment); the payer is sent to its `redirect_url`. Until the fee
+   is paid the enrollment takes no reports, questions, reminders or leave, but holds the
+   learner's place in the course (no second application meanwhile).
 2. `complete_payment` (after the payer approved): the client passes the
-   `amazonCheckoutSessionId` it got back on the return URL; the session must carry this
-   enrollment's order number. Completing it charges at once: Captured → the order is paid, the
-   enrollment becomes `active` and its course grant opens; Declined or canceled → the order is
-   `failed` and the enrollment waits (a new request starts a fresh order for the same row).
+   `amazonCheckoutSessionId` it got back on the return URL; it must be the session this
+   enrollment opened, carrying its order number. Completing it charges at once: Captured → the
+   order is paid, the enrollment becomes `active`, its course grant opens and the learner is
+   emailed; Declined or canceled → the order is `failed` and the enrollment `cancelled`
+   (`cancel_reason` = `re_enrollment_fee_not_paid`); a new request reuses the row with a fresh
+   order.
 3. `apply_charge_state`: the payment webhook's hook for a re-enrollment charge (forward only).
+4. `close_unpaid` (hourly job): a fee checkout left open for a day — the provider cancels such a
+   session — is read at the provider: completed ones are settled from their charge, the rest
+   closed as in 2, which frees the learner's place.
 
 Decisions where the spec is silent:
 
-- The checkout session id is not stored (no column for it): the return URL hands it back, and
-  binding it to the order number at the provider is what makes it trustworthy.
+- The session id handed back on the return URL must equal the one stored at request time and
+  carry the order number at the provider; anything else is `checkout-mismatch`.
 - A re-enrollment whose fee was never paid does not count as the "once": requesting again reuses
   the same row with a new order (the superseded pending order is canceled; its session is never
   completed, so the provider charges nothing for it).
@@ -31,12 +38,14 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record_audit_event
-from app.enrollments import repository, rules
+from app.config import get_settings as app_settings
+from app.enrollments import emails, repository, rules
 from app.enrollments.errors import (
     CheckoutMismatch,
     CheckoutNotApproved,
@@ -55,9 +64,17 @@ from app.payments.errors import PaymentProviderUnavailable
 from app.payments.orders.service import OrderLineInput, create_order, mark_failed, mark_paid
 from app.payments.provider.client import ProviderClient
 from app.payments.provider.errors import ProviderNotFound, ProviderRejected, ProviderUnavailable
-from app.payments.provider.objects import Charge, ChargeState, CheckoutSessionState
+from app.payments.provider.objects import (
+    CHECKOUT_SESSION_LIFETIME,
+    Charge,
+    ChargeState,
+    CheckoutSessionState,
+)
 
 logger = logging.getLogger("manabi.enrollments")
+
+FEE_NOT_PAID: Final = "re_enrollment_fee_not_paid"
+"""`cancel_reason` of a re-enrollment closed because its fee was declined or never paid."""
 
 
 def checkout_key(order_id: uuid.UUID) -> str:
@@ -143,7 +160,9 @@ async def request_re_enrollment(
         created_at=now,
     )
     enrollment.applied_by_user_id = actor_id
-    enrollment.status = EnrollmentStatus.applied
+    enrollment.status = EnrollmentStatus.awaiting_payment
+    enrollment.cancelled_at = None
+    enrollment.cancel_reason = None
     enrollment.accepted_on = today
     enrollment.start_on, enrollment.enrollment_end_on, enrollment.original_end_on = start, end, end
     enrollment.excellent_deadline_on = None
@@ -171,6 +190,8 @@ async def request_re_enrollment(
         )
     except ProviderUnavailable as error:
         raise PaymentProviderUnavailable(headers={"Retry-After": "5"}) from error
+    enrollment.checkout_session_id = checkout.checkout_session_id
+    await session.flush()
     return enrollment, order, checkout.redirect_url
 
 
@@ -213,6 +234,8 @@ async def complete_payment(
         return enrollment, order  # completed before: answer it unchanged
     if order.status is not OrderStatus.pending:
         raise ReEnrollmentNotPending()
+    if checkout_session_id != enrollment.checkout_session_id:
+        raise CheckoutMismatch()
     try:
         checkout = await provider.get_checkout_session(checkout_session_id)
         reference = (
@@ -228,11 +251,28 @@ async def complete_payment(
     except ProviderRejected as error:
         raise CheckoutNotApproved() from error
     if charge is None:
-        mark_failed(order, reason="CheckoutDeclined")
+        _close_unpaid(enrollment, order, reason="CheckoutDeclined", now=now)
         await session.flush()
     else:
         await settle(session, enrollment, order, charge, now=now)
     return enrollment, order
+
+
+def _close_unpaid(
+    enrollment: Enrollment, order: PaymentOrder, *, reason: str, now: datetime
+) -> None:
+    """The fee was declined or never paid: the order fails (or is canceled) and the enrollment
+    gives back the learner's place; asking again reuses the row."""
+    if order.status is OrderStatus.pending:
+        if reason == "expired":
+            order.status = OrderStatus.canceled
+            order.failed_reason = reason
+        else:
+            mark_failed(order, reason=reason)
+    if enrollment.status is EnrollmentStatus.awaiting_payment:
+        enrollment.status = EnrollmentStatus.cancelled
+        enrollment.cancelled_at = now
+        enrollment.cancel_reason = FEE_NOT_PAID
 
 
 async def settle(
@@ -253,12 +293,24 @@ async def settle(
         return
     if charge.state is ChargeState.captured:
         mark_paid(order, provider_charge_id=charge.charge_id, paid_at=now)
-        if enrollment.status is EnrollmentStatus.applied:
+        if enrollment.status is EnrollmentStatus.awaiting_payment:
             enrollment.status = EnrollmentStatus.active
             await open_grant(session, enrollment, granted_by_user_id=None)
+            await on_paid(session, enrollment, order, now=now)
     elif charge.state in (ChargeState.declined, ChargeState.canceled):
-        mark_failed(order, reason=charge.reason_code or charge.state.value)
+        _close_unpaid(enrollment, order, reason=charge.reason_code or charge.state.value, now=now)
     await session.flush()
+
+
+async def on_paid(
+    session: AsyncSession, enrollment: Enrollment, order: PaymentOrder, *, now: datetime
+) -> None:
+    """The fee was paid: tell the learner (and an organization's training manager). Reached
+    from the payer's return, the webhook and the hourly job alike, so the front-end address is
+    read from the settings here rather than passed down three call chains."""
+    await emails.re_enrollment_confirmed(
+        session, enrollment, order, now=now, frontend_base_url=app_settings().frontend_base_url
+    )
 
 
 async def apply_charge_state(session: AsyncSession, charge: Charge, *, now: datetime) -> bool:
@@ -283,3 +335,44 @@ async def apply_charge_state(session: AsyncSession, charge: Charge, *, now: date
         return False
     await settle(session, enrollment, order, charge, now=now)
     return True
+
+
+async def close_unpaid(
+    session: AsyncSession, provider: ProviderClient, *, now: datetime, limit: int = 100
+) -> int:
+    """Close re-enrollment fee checkouts left open for a day (R-ENR-16). Each is read at the
+    provider first: a completed session is settled from its charge (the payer did pay), the rest
+    are closed; returns how many were handled. A provider outage leaves rows for the next run."""
+    rows = (
+        await session.execute(
+            repository.unpaid_re_enrollments(now - CHECKOUT_SESSION_LIFETIME, limit)
+        )
+    ).all()
+    handled = 0
+    for enrollment, order in rows:
+        try:
+            charge = await _charge_of_open_session(provider, enrollment)
+        except ProviderUnavailable:
+            logger.warning("provider unavailable; unpaid re-enrollment kept for the next run")
+            continue
+        if charge is not None:
+            await settle(session, enrollment, order, charge, now=now)
+        if order.status is OrderStatus.pending:
+            _close_unpaid(enrollment, order, reason="expired", now=now)
+        handled += 1
+    await session.flush()
+    return handled
+
+
+async def _charge_of_open_session(
+    provider: ProviderClient, enrollment: Enrollment
+) -> Charge | None:
+    if enrollment.checkout_session_id is None:
+        return None
+    try:
+        checkout = await provider.get_checkout_session(enrollment.checkout_session_id)
+    except ProviderNotFound:
+        return None
+    if checkout.state is CheckoutSessionState.completed and checkout.charge_id is not None:
+        return await provider.get_charge(checkout.charge_id)
+    return None

@@ -5,10 +5,9 @@ many units each has left unsubmitted, and emails the learner (`report_reminder`)
 `rules.reminder_due` says so; `last_reminded_on` makes a re-run (or a second worker) send nothing
 twice in a month. Rows are locked with `SKIP LOCKED`.
 
-The counter is pluggable (`UnsubmittedCounter`): the default, `count_unsubmitted_units`, reads
-the reports package's tables (`report_unit` per course, `report_submission` per enrollment: the
-units without any submission) by plain SQL, and counts nothing while those tables do not exist,
-so this job runs before and after the reports package's migration.
+The counter is pluggable (`UnsubmittedCounter`): the default, `count_unsubmitted_units`, counts
+per enrollment the course's report units without any submission, in one statement for the batch;
+learners and courses are read in one statement each (no query per enrollment).
 """
 
 from __future__ import annotations
@@ -18,13 +17,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.enrollments import repository, rules
 from app.kit.calendar import jst_date
 from app.models.content import Course
 from app.models.enrollment import Enrollment
+from app.models.report import ReportSubmission, ReportUnit
 from app.models.user import AccountStatus, User
 from app.notifications.service import notify_user
 
@@ -33,24 +33,24 @@ logger = logging.getLogger("manabi.enrollments")
 UnsubmittedCounter = Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, int]]]
 """(session, enrollment ids) → unsubmitted unit count per enrollment (missing = 0)."""
 
-_TABLES_EXIST = text(
-    "SELECT to_regclass('report_unit') IS NOT NULL AND to_regclass('report_submission') IS NOT NULL"
-)
-_COUNT = text(
-    "SELECT e.id, "
-    "(SELECT count(*) FROM report_unit u WHERE u.course_id = e.course_id) - "
-    "(SELECT count(DISTINCT s.unit_id) FROM report_submission s WHERE s.enrollment_id = e.id) "
-    "FROM enrollment e WHERE e.id = ANY(:ids)"
-)
-
 
 async def count_unsubmitted_units(
     session: AsyncSession, enrollment_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
-    if not enrollment_ids or not await session.scalar(_TABLES_EXIST):
+    if not enrollment_ids:
         return {}
-    rows = await session.execute(_COUNT, {"ids": list(enrollment_ids)})
-    return {row[0]: max(0, int(row[1])) for row in rows}
+    submitted = (
+        select(ReportSubmission.unit_id)
+        .where(ReportSubmission.enrollment_id == Enrollment.id)
+        .correlate(Enrollment)
+    )
+    statement = (
+        select(Enrollment.id, func.count(ReportUnit.id))
+        .join(ReportUnit, ReportUnit.course_id == Enrollment.course_id)
+        .where(Enrollment.id.in_(enrollment_ids), ReportUnit.id.not_in(submitted))
+        .group_by(Enrollment.id)
+    )
+    return {row[0]: int(row[1]) for row in await session.execute(statement)}
 
 
 async def send_report_reminders(
@@ -67,6 +67,18 @@ async def send_report_reminders(
         await session.scalars(repository.reminder_candidates(today, limit))
     ).all()
     counts = await counter(session, [row.id for row in rows])
+    learners = {
+        user.id: user
+        for user in await session.scalars(
+            select(User).where(User.id.in_({row.user_id for row in rows}))
+        )
+    }
+    courses = {
+        course.id: course
+        for course in await session.scalars(
+            select(Course).where(Course.id.in_({row.course_id for row in rows}))
+        )
+    }
     sent = 0
     for enrollment in rows:
         unsubmitted = counts.get(enrollment.id, 0)
@@ -78,8 +90,8 @@ async def send_report_reminders(
             last_reminded_on=enrollment.last_reminded_on,
         ):
             continue
-        learner = await session.get(User, enrollment.user_id)
-        course = await session.get(Course, enrollment.course_id)
+        learner = learners.get(enrollment.user_id)
+        course = courses.get(enrollment.course_id)
         if learner is None or course is None or learner.status is not AccountStatus.active:
             continue
         await notify_user(

@@ -23,7 +23,12 @@ from app.models.entitlement import EntitlementGrant, GrantSource
 from app.models.payment import OrderStatus, PaymentOrder
 
 LIVE_STATUSES = (EnrollmentStatus.applied, EnrollmentStatus.active)
-"""An enrollment that still runs (or awaits delivery/payment): one per learner and course."""
+"""An enrollment that runs (its materials may still be on their way): reports, questions,
+reminders, leave and the end-of-period close apply to it."""
+
+BLOCKING_STATUSES = (*LIVE_STATUSES, EnrollmentStatus.awaiting_payment)
+"""One per learner and course: a re-enrollment waiting for its fee holds the place until it is
+paid or its checkout is closed (R-ENR-16)."""
 
 
 class Reader:
@@ -94,15 +99,15 @@ async def lock_learner_course(
 async def live_enrollment(
     session: AsyncSession, user_id: uuid.UUID, course_id: uuid.UUID, today: date
 ) -> Enrollment | None:
-    """A live enrollment of the learner in the course: not cancelled/returned/ended and not past
-    its (leave-extended) end."""
+    """The learner's enrollment in the course that holds its place: live or awaiting its
+    re-enrollment fee, and not past its (leave-extended) end."""
     return (
         await session.scalars(
             select(Enrollment)
             .where(
                 Enrollment.user_id == user_id,
                 Enrollment.course_id == course_id,
-                Enrollment.status.in_(LIVE_STATUSES),
+                Enrollment.status.in_(BLOCKING_STATUSES),
                 Enrollment.enrollment_end_on >= today,
             )
             .limit(1)
@@ -183,6 +188,23 @@ def past_end(today: date, limit: int) -> Select[Enrollment]:
         select(Enrollment)
         .where(Enrollment.status.in_(LIVE_STATUSES), Enrollment.enrollment_end_on < today)
         .order_by(Enrollment.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def unpaid_re_enrollments(before: datetime, limit: int) -> Select[Enrollment, PaymentOrder]:
+    """Re-enrollments still awaiting a fee whose order was opened before `before`, with the
+    order; both rows locked, skipping rows another worker (or a payer's return) holds."""
+    return (
+        select(Enrollment, PaymentOrder)
+        .join(PaymentOrder, PaymentOrder.id == Enrollment.order_id)
+        .where(
+            Enrollment.status == EnrollmentStatus.awaiting_payment,
+            PaymentOrder.status == OrderStatus.pending,
+            PaymentOrder.created_at < before,
+        )
+        .order_by(PaymentOrder.created_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

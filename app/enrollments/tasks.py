@@ -1,19 +1,22 @@
-"""Enrollment jobs (R-ENR-18, R-ENR-3).
+"""Enrollment jobs (R-ENR-18, R-ENR-3, R-ENR-16).
 
 - `send_report_reminders` (daily at 09:00 JST): the monthly reminder for unsubmitted report
   units; `rules.reminder_due` and `last_reminded_on` make it fire once a month per enrollment,
   so a daily schedule only catches up after an outage.
 - `close_ended_enrollments` (daily just after midnight JST): live enrollments past their
   (leave-extended) end become `ended`.
+- `close_unpaid_re_enrollments` (hourly): re-enrollment fee checkouts left open for a day are
+  read at the provider; paid ones are settled, the rest closed (the learner's place is freed).
 """
 
 from __future__ import annotations
 
 import logging
 
-from app.enrollments import reminders, service
+from app.enrollments import re_enrollment, reminders, service
 from app.kit.calendar import jst_date
 from app.kit.clock import read_now
+from app.payments.tasks import provider
 from app.worker import app, task_sessionmaker, worker_settings
 
 logger = logging.getLogger("manabi.enrollments")
@@ -49,3 +52,18 @@ async def close_ended_enrollments(timestamp: int) -> int:
         await session.commit()
     logger.info("ended enrollments closed", extra={"count": closed})
     return closed
+
+
+@app.periodic(cron="37 * * * *", periodic_id="close_unpaid_re_enrollments")
+@app.task(
+    name="app.enrollments.tasks.close_unpaid_re_enrollments",
+    queue="payments",
+    lock="enrollments.close_unpaid_re_enrollments",
+)
+async def close_unpaid_re_enrollments(timestamp: int) -> int:
+    async with task_sessionmaker()() as session:
+        now = await read_now(session, worker_settings())
+        handled = await re_enrollment.close_unpaid(session, provider(), now=now)
+        await session.commit()
+    logger.info("unpaid re-enrollments handled", extra={"count": handled})
+    return handled

@@ -30,6 +30,7 @@ from app.models.user import _enum
 
 class EnrollmentStatus(StrEnum):
     applied = "applied"  # accepted, materials not delivered yet
+    awaiting_payment = "awaiting_payment"  # a re-enrollment whose ¥4,400 fee is not paid yet
     active = "active"  # learning (materials delivered or the course started)
     cancelled = "cancelled"  # cancelled within the window (R-ENR-5)
     returned = "returned"  # returned course: no questions from the next day (R-QST-6)
@@ -157,6 +158,9 @@ class Enrollment(Model):
         ForeignKey("payment_order.id", ondelete="RESTRICT")
     )
     """The ¥4,400 re-enrollment fee's order (R-ENR-16)."""
+    checkout_session_id: Mapped[str | None] = mapped_column(String(100))
+    """The provider checkout session of the fee's current order (R-ENR-16): completed by the
+    payer's return, read by the job that closes checkouts left unpaid for a day."""
     leave_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     leave_reason: Mapped[str | None] = mapped_column(String(40))
     leave_note: Mapped[str | None] = mapped_column(Text)

@@ -1,7 +1,9 @@
 """Members' questions (R-QST-1 … R-QST-7, R-QST-9 … R-QST-11). HTTP only.
 
 - `POST /me/enrollments/{enrollment_id}/questions` (multipart/form-data: `title`, `body`, up to
-  3 `attachments`): a study question. Accepts `Idempotency-Key`. Refusals create nothing.
+  3 `attachments`): a study question. Accepts `Idempotency-Key`. Refusals create nothing; a
+  body over `rules.MAX_UPLOAD_BODY_BYTES` is refused (413 `attachment-too-large`) as it streams
+  in, whatever its `Content-Length` says (`attachments.AttachmentUploadRoute`).
 - `GET /me/enrollments/{enrollment_id}/question-quota`: what is used and left today.
 - `POST /me/service-questions` (same form): a question about the service (R-QST-7).
 - `GET /me/questions` (newest first, cursor paged; `?kind=`, `?enrollment_id=`) and
@@ -20,6 +22,7 @@ from fastapi.responses import StreamingResponse
 
 from app.auth.errors import PERSON_AUTH_ERRORS
 from app.db import DbSession
+from app.enrollments.errors import ReEnrollmentFeeUnpaid
 from app.kit.calendar import jst_date
 from app.kit.clock import Now
 from app.kit.errors import InvalidCursor, ProblemError
@@ -33,7 +36,7 @@ from app.media.storage import StoredObjectMissing
 from app.models.question import Question, QuestionKind
 from app.models.user import Role, User
 from app.questions import repository, rules, service
-from app.questions.attachments import verify_link_token
+from app.questions.attachments import AttachmentUploadRoute, verify_link_token
 from app.questions.auth import AppSettings, CurrentUser
 from app.questions.errors import (
     ATTACHMENT_ERRORS,
@@ -51,7 +54,7 @@ from app.questions.rules import MAX_UPLOAD_BODY_BYTES
 from app.questions.schemas import QuestionOut, QuestionQuotaOut, QuestionSummary
 from app.questions.views import incoming, question_out
 
-router = APIRouter(tags=["questions"])
+router = APIRouter(tags=["questions"], route_class=AttachmentUploadRoute)
 
 
 def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
@@ -95,6 +98,7 @@ Attachments = Annotated[
         QuestionOutsidePeriod,
         QuestionEnrollmentQuotaExceeded,
         QuestionDailyQuotaExceeded,
+        ReEnrollmentFeeUnpaid,
     ),
 )
 @idempotent(status_code=201)

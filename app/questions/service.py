@@ -32,6 +32,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.enrollments.errors import ReEnrollmentFeeUnpaid
 from app.kit.calendar import jst_date
 from app.media.storage import Storage
 from app.models.content import Course
@@ -210,6 +211,8 @@ async def ask_study_question(
     """R-QST-1…6, 9, 11: one study question about `enrollment_id`'s course."""
     checked = check_files(files)
     enrollment, course, settings = await _enrollment(session, user, enrollment_id)
+    if enrollment.status is EnrollmentStatus.awaiting_payment:
+        raise ReEnrollmentFeeUnpaid()
     await repository.lock_member_questions(session, user.id)
     _refuse(await _quota_status(session, user, enrollment, course, settings, now))
     question = _new_question(

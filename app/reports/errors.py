@@ -5,6 +5,7 @@ Submission refusals map one-to-one onto `app.enrollments.rules.EnrollmentRefusal
 
 from __future__ import annotations
 
+from app.enrollments.errors import ReEnrollmentFeeUnpaid
 from app.enrollments.rules import EnrollmentRefusal
 from app.kit.errors import (
     Conflict,
@@ -200,6 +201,7 @@ _SUBMISSION_REFUSALS: dict[EnrollmentRefusal, type[ProblemError]] = {
 
 SUBMISSION_ERRORS: tuple[type[ProblemError], ...] = (
     EnrollmentNotActive,
+    ReEnrollmentFeeUnpaid,
     *_SUBMISSION_REFUSALS.values(),
 )
 

@@ -23,7 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.enrollments import rules
+from app.enrollments.errors import ReEnrollmentFeeUnpaid
 from app.kit.calendar import jst_date
+from app.kit.errors import ProblemError
 from app.kit.pagination import PageParams, paginate
 from app.models import (
     Enrollment,
@@ -46,6 +48,16 @@ from app.reports.errors import (
 from app.reports.schemas import LearnerQuestion, LearnerReportUnit, SubmissionCreate
 
 _CLOSED_STATUSES = (EnrollmentStatus.cancelled, EnrollmentStatus.returned)
+
+
+def status_refusal(enrollment: Enrollment) -> type[ProblemError] | None:
+    """Why this enrollment takes no report now, whatever the unit: cancelled or returned, or a
+    re-enrollment whose fee is not paid yet (R-ENR-16)."""
+    if enrollment.status in _CLOSED_STATUSES:
+        return EnrollmentNotActive
+    if enrollment.status is EnrollmentStatus.awaiting_payment:
+        return ReEnrollmentFeeUnpaid
+    return None
 
 
 def unit_state(submissions: list[ReportSubmission]) -> rules.UnitState:
@@ -105,8 +117,9 @@ async def submit(
     frontend_base_url: str,
 ) -> tuple[ReportSubmission, ReportUnit, Enrollment]:
     enrollment = await own_enrollment(session, user, enrollment_id, for_update=True)
-    if enrollment.status in _CLOSED_STATUSES:
-        raise EnrollmentNotActive()
+    closed = status_refusal(enrollment)
+    if closed is not None:
+        raise closed()
     unit = await repository.unit(session, unit_id)
     if unit is None or unit.course_id != enrollment.course_id:
         raise ReportUnitNotFound()
@@ -159,7 +172,7 @@ async def learner_units(
     enrollment = await own_enrollment(session, user, enrollment_id)
     units = await repository.units_of_course(session, enrollment.course_id)
     submissions = await repository.submissions_of_enrollment(session, enrollment.id)
-    closed = enrollment.status in _CLOSED_STATUSES
+    closed = status_refusal(enrollment)
     out = []
     for unit in units:
         state = unit_state([s for s in submissions if s.unit_id == unit.id])
@@ -171,8 +184,8 @@ async def learner_units(
             enrollment_end_on=enrollment.enrollment_end_on,
         )
         refusal = (
-            EnrollmentNotActive.type
-            if closed
+            closed.type
+            if closed is not None
             else (
                 None
                 if decision.refusal_reason is None

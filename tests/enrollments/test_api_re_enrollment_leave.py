@@ -62,7 +62,7 @@ async def test_r_enr_16_re_enrollment_paid_once_within_a_year(shop: Shop) -> Non
     started = await shop.client.post(f"{ME}/{previous.id}/re-enrollment", headers=headers)
     assert started.status_code == 201, started.text
     body = started.json()
-    assert body["status"] == "applied"
+    assert body["status"] == "awaiting_payment"
     assert body["re_enrollment_of_id"] == str(previous.id)
     assert body["excellent_deadline_on"] is None
     assert body["start_on"] == "2027-08-01" and body["enrollment_end_on"] == "2028-01-31"

@@ -79,6 +79,7 @@ async def create_order(
         charge_permission_id=charge_permission_id,
         period_start_on=period_start_on,
         period_end_on=period_end_on,
+        created_at=now,  # the app's clock, like the order number's date
     )
     session.add(order)
     for position, line in enumerate(lines, start=1):

@@ -13,7 +13,7 @@ builds its responses from these same models, so the adapter and the simulator ca
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -195,6 +195,11 @@ class PaymentDetails(ProviderModel):
 class Limits(ProviderModel):
     amount_limit: Price | None = None
     amount_balance: Price | None = None
+
+
+CHECKOUT_SESSION_LIFETIME = timedelta(hours=24)
+"""An open checkout session the buyer has not completed is canceled by the provider after a day
+(Amazon Pay: "moves to Canceled … unless the buyer completes checkout within 24 hours")."""
 
 
 class CheckoutSession(ProviderModel):

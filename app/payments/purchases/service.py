@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +40,7 @@ from app.payments.points.service import spend_points
 from app.payments.products.service import get_active_product
 from app.payments.provider.client import ProviderClient
 from app.payments.provider.errors import ProviderRejected, ProviderUnavailable
-from app.payments.provider.objects import Charge, CheckoutSessionState
+from app.payments.provider.objects import CHECKOUT_SESSION_LIFETIME, Charge, CheckoutSessionState
 from app.payments.purchases import repository, settlement
 from app.payments.purchases.errors import (
     CheckoutNotApproved,
@@ -54,7 +54,7 @@ from app.payments.purchases.errors import (
 
 logger = logging.getLogger("manabi.payments.purchases")
 
-ABANDONED_AFTER = timedelta(hours=24)
+ABANDONED_AFTER = CHECKOUT_SESSION_LIFETIME
 """A one-time checkout session the buyer has not completed in a day is treated as abandoned."""
 
 
