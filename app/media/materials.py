@@ -51,44 +51,40 @@ async def add_material(
         raise LessonNotFound()
     material_id = uuid.uuid4()
     stored = await store_upload(
-        storage, upload, key=f"materials/{material_id}", allowed={FileKind.pdf}
+        session, storage, upload, key=f"materials/{material_id}", allowed={FileKind.pdf}
     )
-    try:
-        # Locked after the (possibly slow) upload to storage, so the lock is held briefly.
-        if await repository.lock_lesson(session, lesson_id) is None:
-            raise LessonNotFound()
-        position = form.position
-        if position is None:
-            position = await repository.next_material_position(session, lesson_id)
-        material = Material(
-            id=material_id,
-            lesson_id=lesson_id,
-            title=form.title,
-            description=form.description,
-            position=position,
-            file_kind=stored.kind,
-            content_type=stored.content_type,
-            size_bytes=stored.size_bytes,
-            sha256=stored.sha256,
-            filename=stored.filename,
-            storage_key=stored.key,
-            uploaded_by_user_id=actor.user_id,
-        )
-        session.add(material)
-        await session.flush()
-        await record_audit_event(
-            session,
-            action=AuditAction.material_uploaded,
-            now=now,
-            actor_user_id=actor.user_id,
-            target_type="material",
-            target_id=material.id,
-            client=client,
-            data={"lesson_id": str(lesson_id), "sha256": stored.sha256, "size": stored.size_bytes},
-        )
-    except BaseException:
-        await storage.delete(stored.key)  # nothing refers to it: do not leave it behind
-        raise
+    # Locked after the (possibly slow) upload to storage, so the lock is held briefly.
+    if await repository.lock_lesson(session, lesson_id) is None:
+        raise LessonNotFound()
+    position = form.position
+    if position is None:
+        position = await repository.next_material_position(session, lesson_id)
+    material = Material(
+        id=material_id,
+        lesson_id=lesson_id,
+        title=form.title,
+        description=form.description,
+        position=position,
+        file_kind=stored.kind,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        filename=stored.filename,
+        storage_key=stored.key,
+        uploaded_by_user_id=actor.user_id,
+    )
+    session.add(material)
+    await session.flush()
+    await record_audit_event(
+        session,
+        action=AuditAction.material_uploaded,
+        now=now,
+        actor_user_id=actor.user_id,
+        target_type="material",
+        target_id=material.id,
+        client=client,
+        data={"lesson_id": str(lesson_id), "sha256": stored.sha256, "size": stored.size_bytes},
+    )
     return material
 
 

@@ -43,40 +43,38 @@ async def add_tool(
     client: ClientInfo,
 ) -> Tool:
     tool_id = uuid.uuid4()
-    stored = await store_upload(storage, upload, key=f"tools/{tool_id}", allowed=TOOL_KINDS)
-    try:
-        position = form.position
-        if position is None:
-            position = await repository.next_tool_position(session)
-        tool = Tool(
-            id=tool_id,
-            category=form.category,
-            title=form.title,
-            description=form.description,
-            position=position,
-            file_kind=stored.kind,
-            content_type=stored.content_type,
-            size_bytes=stored.size_bytes,
-            sha256=stored.sha256,
-            filename=stored.filename,
-            storage_key=stored.key,
-            uploaded_by_user_id=actor.user_id,
-        )
-        session.add(tool)
-        await session.flush()
-        await record_audit_event(
-            session,
-            action=AuditAction.tool_uploaded,
-            now=now,
-            actor_user_id=actor.user_id,
-            target_type="tool",
-            target_id=tool.id,
-            client=client,
-            data={"kind": stored.kind.value, "sha256": stored.sha256, "size": stored.size_bytes},
-        )
-    except BaseException:
-        await storage.delete(stored.key)
-        raise
+    stored = await store_upload(
+        session, storage, upload, key=f"tools/{tool_id}", allowed=TOOL_KINDS
+    )
+    position = form.position
+    if position is None:
+        position = await repository.next_tool_position(session)
+    tool = Tool(
+        id=tool_id,
+        category=form.category,
+        title=form.title,
+        description=form.description,
+        position=position,
+        file_kind=stored.kind,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        filename=stored.filename,
+        storage_key=stored.key,
+        uploaded_by_user_id=actor.user_id,
+    )
+    session.add(tool)
+    await session.flush()
+    await record_audit_event(
+        session,
+        action=AuditAction.tool_uploaded,
+        now=now,
+        actor_user_id=actor.user_id,
+        target_type="tool",
+        target_id=tool.id,
+        client=client,
+        data={"kind": stored.kind.value, "sha256": stored.sha256, "size": stored.size_bytes},
+    )
     return tool
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.models import EnrollmentStatus
+from app.models.enrollment import CompletionStatus
 from tests.enrollments.factories import make_correspondence_course
 from tests.factories import make_user
 from tests.questions.helpers import (
@@ -359,3 +360,22 @@ async def test_r_qst_1_an_oversized_upload_is_refused_while_it_streams_in(
     assert response.status_code == 413, response.text[:300]
     assert await count_questions(session) == 0
     assert stored_files(storage_root) == []
+
+
+async def test_r_qst_5_completed_course_still_takes_questions_inside_the_period(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    freeze_time,  # type: ignore[no-untyped-def]
+) -> None:
+    """Seed 001 §9: questions are taken within the enrollment period even after the
+    certificate arrived; completion closes nothing."""
+    user, _, enrollment = await member_with_enrollment(session, settings)
+    enrollment.completion_status = CompletionStatus.completed
+    enrollment.completed_on = date(2027, 5, 1)
+    await session.flush()
+    headers = await headers_at(freeze_time, session, user, settings, jst(END_ON, 23, 59, 59))
+
+    response = await ask(client, enrollment, headers)
+
+    assert response.status_code == 201, response.text
