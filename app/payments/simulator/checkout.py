@@ -1,5 +1,9 @@
 """Checkout sessions in the simulator (R-PAY-3): Open → buyer approves → Completed.
 
+A session still Open at its `expirationTimestamp` (24 hours after creation, on the simulator's
+clock) is Canceled with reason `Expired` the next time anyone reads or uses it, as Amazon Pay
+cancels a checkout the buyer did not complete within a day.
+
 `complete` creates the charge permission and, unless the session only confirms
 (`paymentIntent: Confirm`, a free trial), the first charge. A charge declined at checkout
 cancels the session (reason `Declined`) and answers 422 `CheckoutSessionCanceled`; no
@@ -13,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.payments.provider.objects import (
+    CHECKOUT_SESSION_LIFETIME,
     ChargePermission,
     ChargePermissionState,
     ChargePermissionType,
@@ -39,6 +44,17 @@ from app.payments.simulator.store import PaymentStore, new_permission_id
 
 class SimulatorStore(PaymentStore):
     """The whole in-memory provider: `PaymentStore` plus checkout sessions."""
+
+    def session(self, session_id: str) -> CheckoutSession:
+        session = super().session(session_id)
+        expires = session.expiration_timestamp
+        if session.state is CheckoutSessionState.open and expires and self.clock.now() >= expires:
+            session.status_details = StatusDetails[CheckoutSessionState](
+                state=CheckoutSessionState.canceled,
+                reason_code="Expired",
+                last_updated_timestamp=expires,
+            )
+        return session
 
     def create_checkout_session(
         self, body: dict[str, Any], *, redirect_base: str
@@ -82,7 +98,7 @@ class SimulatorStore(PaymentStore):
                 state=CheckoutSessionState.open, last_updated_timestamp=now
             ),
             creation_timestamp=now,
-            expiration_timestamp=now + timedelta(hours=24),
+            expiration_timestamp=now + CHECKOUT_SESSION_LIFETIME,
             release_environment=self.release_environment,
         )
         self.sessions[session_id] = session

@@ -6,6 +6,7 @@ import importlib.util
 import json
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -13,6 +14,8 @@ import httpx
 import pytest
 
 from app.config import Settings
+from app.payments.provider.errors import ProviderRejected
+from app.payments.provider.objects import CheckoutSessionState
 from app.payments.provider.signing import generate_key_pair
 from app.payments.simulator import SimulatorConfig, create_simulator_app
 from tests.payments.simulator_client import SimulatorHandle
@@ -122,3 +125,31 @@ def test_r_pay_3_script_falls_back_to_the_apps_own_key(tmp_path: Path) -> None:
     settings = Settings(payment_private_key_file=str(tmp_path / "key.pem"))
     args = script.parse_args([], settings)
     assert script.collect_keys(args, settings) == {settings.payment_public_key_id: public_pem}
+
+
+async def test_r_pay_3_checkout_left_open_a_day_is_canceled_as_expired(
+    sim: SimulatorHandle,
+) -> None:
+    """Amazon Pay cancels a checkout the buyer did not complete within 24 hours."""
+    start = datetime(2027, 3, 10, 1, 0, tzinfo=UTC)
+    await sim.control.set_clock(frozen_at=start)
+    async with sim.provider() as provider:
+        session = await provider.create_checkout_session(
+            recurring=False,
+            amount_jpy=4400,
+            merchant_reference_id="M-EXPIRE",
+            return_url="http://127.0.0.1:3000/checkout/return",
+            idempotency_key="exp-" + session_suffix(),
+        )
+        await sim.control.approve_checkout(session.checkout_session_id)
+        await sim.control.set_clock(frozen_at=start + timedelta(hours=23, minutes=59))
+        still = await provider.get_checkout_session(session.checkout_session_id)
+        assert still.state is CheckoutSessionState.open
+
+        await sim.control.set_clock(frozen_at=start + timedelta(hours=24))
+        expired = await provider.get_checkout_session(session.checkout_session_id)
+        assert expired.state is CheckoutSessionState.canceled
+        assert expired.status_details.reason_code == "Expired"
+        with pytest.raises(ProviderRejected) as refused:
+            await provider.complete_checkout_session(session.checkout_session_id, amount_jpy=4400)
+    assert refused.value.reason_code == "CheckoutSessionCanceled"
