@@ -26,7 +26,7 @@ from app.enrollments.errors import (
     NotCorrespondenceCourse,
     ReturnDateInvalid,
 )
-from app.enrollments.repository import Reader, readable_by
+from app.enrollments.repository import Reader, leave_filter, readable_by, shipping_filter
 from app.enrollments.router import (
     APPLY_ERRORS,
     COMPLETE_ERRORS,
@@ -44,8 +44,10 @@ from app.enrollments.schemas import (
     CorrespondenceSettingsIn,
     CorrespondenceSettingsOut,
     EnrollmentOut,
+    LeaveState,
     ReEnrollmentPaymentIn,
     ReturnIn,
+    ShippingState,
     ShippingUpdate,
     StaffEnrollmentCreate,
 )
@@ -140,7 +142,10 @@ async def create_enrollment(
     "/enrollments",
     operation_id="admin_list_enrollments",
     summary="List enrollments",
-    description="Filters: learner, course, organization, status, completion status. Newest first.",
+    description="Filters: learner, course, organization, status, completion status, and the "
+    "staff worklists: `shipping=awaiting_shipment` (materials to send; re-enrollments ship "
+    "nothing) or `awaiting_delivery` (R-ENR-2), `leave=pending` (training managers' leave "
+    "requests waiting for a decision) or `granted` (R-ENR-17). Newest first.",
     responses=problems(InvalidCursor),
 )
 async def list_enrollments(
@@ -152,6 +157,8 @@ async def list_enrollments(
     organization_id: Annotated[uuid.UUID | None, Query()] = None,
     status: Annotated[EnrollmentStatus | None, Query()] = None,
     completion_status: Annotated[CompletionStatus | None, Query()] = None,
+    shipping: Annotated[ShippingState | None, Query()] = None,
+    leave_state: Annotated[LeaveState | None, Query(alias="leave")] = None,
 ) -> Page[EnrollmentOut]:
     statement = readable_by(Reader.staff())
     if user_id is not None:
@@ -164,6 +171,10 @@ async def list_enrollments(
         statement = statement.where(Enrollment.status == status)
     if completion_status is not None:
         statement = statement.where(Enrollment.completion_status == completion_status)
+    if shipping is not None:
+        statement = statement.where(shipping_filter(shipping))
+    if leave_state is not None:
+        statement = statement.where(leave_filter(leave_state))
     rows, next_cursor = await paginate(
         session, statement, order_by=ORDER, descending=True, params=page
     )

@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.enrollments.schemas import LeaveState, ShippingState
 from app.models.enrollment import (
     CorrespondenceSettings,
     Enrollment,
@@ -208,3 +209,25 @@ def unpaid_re_enrollments(before: datetime, limit: int) -> Select[Enrollment, Pa
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+
+
+def shipping_filter(state: ShippingState) -> ColumnElement[bool]:
+    """R-ENR-2 worklists: live enrollments whose materials still have to go out or arrive."""
+    if state is ShippingState.awaiting_shipment:
+        return and_(
+            Enrollment.status.in_(LIVE_STATUSES),
+            Enrollment.shipped_on.is_(None),
+            Enrollment.re_enrollment_of_id.is_(None),
+        )
+    return and_(
+        Enrollment.status.in_(LIVE_STATUSES),
+        Enrollment.shipped_on.is_not(None),
+        Enrollment.delivered_on.is_(None),
+    )
+
+
+def leave_filter(state: LeaveState) -> ColumnElement[bool]:
+    """R-ENR-17 worklist: leave requests waiting for staff, or granted ones."""
+    if state is LeaveState.pending:
+        return and_(Enrollment.leave_months > 0, Enrollment.leave_granted_at.is_(None))
+    return Enrollment.leave_granted_at.is_not(None)
