@@ -74,12 +74,10 @@ async def list_grading_queue(
     found, next_cursor = await grading.queue(
         session, subject.require_user(), include_unassigned=include_unassigned, page=page
     )
-    items = []
-    for submission in found:
-        row = await repository.submission_with_context(session, submission.id)
-        assert row is not None
-        items.append(grader_submission(*row))
-    return Page[GraderSubmission](items=items, next_cursor=next_cursor)
+    rows = await repository.submissions_with_context(session, [row.id for row in found])
+    return Page[GraderSubmission](
+        items=[grader_submission(*row) for row in rows], next_cursor=next_cursor
+    )
 
 
 @router.get(

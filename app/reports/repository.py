@@ -95,6 +95,23 @@ async def submission_with_context(
     return None if row is None else (row[0], row[1], row[2], row[3])
 
 
+async def submissions_with_context(
+    session: AsyncSession, submission_ids: Sequence[uuid.UUID]
+) -> list[tuple[ReportSubmission, ReportUnit, Enrollment, Course]]:
+    """`submission_with_context` for a page of submissions in one statement, in the given order."""
+    if not submission_ids:
+        return []
+    rows = await session.execute(
+        select(ReportSubmission, ReportUnit, Enrollment, Course)
+        .join(ReportUnit, ReportUnit.id == ReportSubmission.unit_id)
+        .join(Enrollment, Enrollment.id == ReportSubmission.enrollment_id)
+        .join(Course, Course.id == Enrollment.course_id)
+        .where(ReportSubmission.id.in_(submission_ids))
+    )
+    found = {row[0].id: (row[0], row[1], row[2], row[3]) for row in rows}
+    return [found[submission_id] for submission_id in submission_ids if submission_id in found]
+
+
 def grading_queue(
     grader_user_id: uuid.UUID | None, *, include_unassigned: bool
 ) -> Select[ReportSubmission]:
