@@ -47,6 +47,7 @@ SMTP_PORT = 8025
 SIMULATOR = SCRIPTS / "simulator.py"
 SIMULATOR_PORT = 8001
 PAYMENT_DIR = ROOT / ".devpay"
+SIMULATOR_STATE = PAYMENT_DIR / "simulator-state.json"  # the simulator's objects across restarts
 PAYMENT_KEY = PAYMENT_DIR / "provider-signing-key.pem"
 STOP_GRACE_SECONDS = 10.0
 READY_TIMEOUT_SECONDS = 60.0
@@ -391,6 +392,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 str(SIMULATOR_PORT),
                 "--webhook-url",
                 f"{base_url}/api/v1/webhooks/amazon-pay",
+                "--state-file",
+                str(SIMULATOR_STATE.relative_to(ROOT)),
             ],
         )
     )

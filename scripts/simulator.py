@@ -3,13 +3,16 @@
     python scripts/simulator.py [--port 8001] [--webhook-url URL] [--key-file PEM]...
                                 [--public-key-id ID] [--merchant-id ID] [--topic-arn ARN]
                                 [--sns-region REGION] [--mode push|hold] [--signature-version 1|2]
+                                [--state-file PATH]
 
 Defaults come from the app's settings (`MANABI_PAYMENT_*`), so with the same environment as the
 API it needs no argument: the key of `MANABI_PAYMENT_PRIVATE_KEY_FILE`/`_PEM` is registered
 under `MANABI_PAYMENT_PUBLIC_KEY_ID`, notifications are pushed to
 `<MANABI_PUBLIC_BASE_URL>/api/v1/webhooks/amazon-pay` unless `--webhook-url` says otherwise.
 `--key-file` takes a private or a public PEM (the public half is derived); `--key ID=PATH`
-registers more keys. The control API (`/_sim/...`) is described in `app/payments/simulator`.
+registers more keys. `--state-file PATH` keeps what the provider keeps (sessions, permissions,
+charges, refunds, idempotency answers, queued outcomes, the clock) in that JSON file, so a
+restart continues where it left off; without it everything is in memory. The control API (`/_sim/...`) is described in `app/payments/simulator`.
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ def parse_args(argv: list[str], settings: Settings) -> argparse.Namespace:
     parser.add_argument("--sns-region", default=settings.payment_sns_region)
     parser.add_argument("--mode", choices=["push", "hold"], default="push")
     parser.add_argument("--signature-version", choices=["1", "2"], default="2")
+    parser.add_argument(
+        "--state-file", type=Path, default=None, help="JSON file keeping the state across restarts"
+    )
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
 
@@ -85,11 +91,12 @@ def main(argv: list[str] | None = None) -> None:
         public_keys=collect_keys(args, settings),
         notification_mode=args.mode,
         signature_version=args.signature_version,
+        state_file=args.state_file,
     )
     print(
         f"provider simulator on http://{args.host}:{args.port}/v2 "
         f"(keys: {', '.join(config.public_keys) or 'none, register with POST /_sim/keys'}; "
-        f"webhook: {config.webhook_url})",
+        f"webhook: {config.webhook_url}; state: {config.state_file or 'in memory'})",
         flush=True,
     )
     uvicorn.run(

@@ -1,7 +1,13 @@
 """The payment provider simulator: Amazon Pay API v2 on loopback, for development and tests (R-PAY-3).
 
 `create_simulator_app(SimulatorConfig(...))` builds a FastAPI app holding everything in memory;
-`scripts/simulator.py` serves it (`make run`), `tests/payments/conftest.py` runs it in a thread.
+with `SimulatorConfig(state_file=...)` (`scripts/simulator.py --state-file`; `make run` uses
+`.devpay/simulator-state.json`) what the provider keeps (sessions, permissions, charges,
+refunds, idempotency answers, queued outcomes, the clock's setting, keys registered at run time)
+is also written to that JSON file after every change and loaded at start, so a restart continues
+where it left off; faults, notifications and background tasks are not kept (`persistence.py`).
+`scripts/simulator.py` serves it (`make run`), `tests/payments/conftest.py` runs it in a thread
+(in memory).
 
 Provider API (`/v2/...`, signed with a registered key, see `routes.py`): checkout sessions
 (create, get, complete), charge permissions (get, close), charges (create, get, capture,
@@ -32,7 +38,7 @@ Control API (`/_sim/...`, not signed, loopback clients only):
 | `POST /_sim/wait {timeoutSeconds}` | wait until no delivery or settlement is in flight |
 | `GET /_sim/objects/{id}` | any object, unsigned (for tests) |
 | `GET /_sim/sns/{cert name}` | the SNS signing certificate (PEM) |
-| `POST /_sim/reset {objects}` | back to the configured modes; `objects=true` forgets every object |
+| `POST /_sim/reset {objects}` | back to the configured modes; `objects=true` forgets every object (and empties the state file) |
 """
 
 from app.payments.simulator.app import create_simulator_app

@@ -1,4 +1,7 @@
-"""`create_simulator_app(config)`: the provider simulator as its own FastAPI app (R-PAY-3)."""
+"""`create_simulator_app(config)`: the provider simulator as its own FastAPI app (R-PAY-3).
+
+With `config.state_file`, the state is loaded when the app is built and written after every
+request that changed it (`persistence.py`); refunds left settling are resumed at startup."""
 
 from __future__ import annotations
 
@@ -19,8 +22,10 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.resume()
         yield
         await state.aclose()
+        state.persist()
 
     app = FastAPI(
         title="Manabi payment provider simulator",
@@ -46,6 +51,17 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> FastAPI:
             await call_next(request)  # processed, answer lost
         headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
         return JSONResponse(fault.body(), status_code=fault.status, headers=headers)
+
+    if state.state_file is not None:
+
+        @app.middleware("http")  # added last, so it runs outermost: after faults' "after" calls
+        async def persist_changes(
+            request: Request, call_next: Callable[[Request], Awaitable[Response]]
+        ) -> Response:
+            try:
+                return await call_next(request)
+            finally:
+                state.persist()
 
     app.include_router(routes.router)
     app.include_router(control.router)

@@ -32,6 +32,7 @@ from app.payments.provider.objects import (
     StatusDetails,
     WebCheckoutDetails,
 )
+from app.payments.simulator.persistence import dump_model, load_models, text_list
 from app.payments.simulator.requests import (
     SimulatorError,
     optional_object,
@@ -44,6 +45,20 @@ from app.payments.simulator.store import PaymentStore, new_permission_id
 
 class SimulatorStore(PaymentStore):
     """The whole in-memory provider: `PaymentStore` plus checkout sessions."""
+
+    def snapshot(self) -> dict[str, Any]:
+        """`PaymentStore.snapshot` plus the checkout sessions and which ones were approved."""
+        return {
+            "checkoutSessions": [dump_model(item) for item in self.sessions.values()],
+            "approvedCheckoutSessions": sorted(self.approved),
+            **super().snapshot(),
+        }
+
+    def restore(self, document: dict[str, Any]) -> None:
+        sessions = load_models(CheckoutSession, document["checkoutSessions"], "checkout_session_id")
+        approved = set(text_list(document["approvedCheckoutSessions"], "approved sessions"))
+        super().restore(document)
+        self.sessions, self.approved = sessions, approved
 
     def session(self, session_id: str) -> CheckoutSession:
         session = super().session(session_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -21,6 +23,7 @@ class SimulatorConfig:
     refund_settlement: str = "auto"  # auto | manual
     refund_settle_delay_seconds: float = 0.0
     release_environment: str = "Sandbox"
+    state_file: Path | None = None  # None: in memory only; else kept there (see persistence.py)
 
 
 class SimulatorClock:
@@ -36,6 +39,20 @@ class SimulatorClock:
             frozen_at = frozen_at.replace(tzinfo=UTC)
         self.frozen_at = frozen_at
         self.offset_seconds = offset_seconds
+
+    def snapshot(self) -> dict[str, Any]:
+        frozen_at = self.frozen_at.isoformat() if self.frozen_at is not None else None
+        return {"frozenAt": frozen_at, "offsetSeconds": self.offset_seconds}
+
+    def restore(self, document: dict[str, Any]) -> None:
+        frozen_at = document["frozenAt"]
+        offset_seconds = document["offsetSeconds"]
+        if not isinstance(offset_seconds, int | float) or isinstance(offset_seconds, bool):
+            raise ValueError("offsetSeconds must be a number")
+        self.set(
+            frozen_at=datetime.fromisoformat(frozen_at) if frozen_at is not None else None,
+            offset_seconds=float(offset_seconds),
+        )
 
     def now(self) -> datetime:
         if self.frozen_at is not None:

@@ -24,9 +24,11 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from app.payments.provider.objects import (
     Charge,
@@ -44,6 +46,7 @@ from app.payments.provider.objects import (
     StatusDetails,
 )
 from app.payments.simulator.config import SimulatorClock
+from app.payments.simulator.persistence import dump_model, load_models, text_list
 from app.payments.simulator.requests import (
     SimulatorError,
     not_found,
@@ -69,6 +72,9 @@ class StoredAnswer:
     fingerprint: str
     status: int
     document: dict[str, Any]
+
+
+STORED_ANSWER = TypeAdapter(StoredAnswer)
 
 
 def _digits(count: int) -> str:
@@ -106,6 +112,47 @@ class PaymentStore:
 
     def reset_outcomes(self) -> None:
         self.outcomes: defaultdict[str, deque[str]] = defaultdict(deque)
+
+    # --- Snapshot (persistence.py) -------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Permissions, charges, refunds, idempotency answers and queued outcomes, as JSON."""
+        return {
+            "chargePermissions": [dump_model(item) for item in self.permissions.values()],
+            "charges": [dump_model(item) for item in self.charges.values()],
+            "refunds": [dump_model(item) for item in self.refunds.values()],
+            "idempotency": [
+                {"scope": scope, "key": key, "answer": asdict(answer)}
+                for (scope, key), answer in self.idempotency.items()
+            ],
+            "outcomes": {target: list(queue) for target, queue in self.outcomes.items() if queue},
+        }
+
+    def restore(self, document: dict[str, Any]) -> None:
+        """Replace them with those of a `snapshot()`; raises (changing nothing) if it is not one.
+        Restoring is not a state change: no notification is sent."""
+        permissions = load_models(
+            ChargePermission, document["chargePermissions"], "charge_permission_id"
+        )
+        charges = load_models(Charge, document["charges"], "charge_id")
+        refunds = load_models(Refund, document["refunds"], "refund_id")
+        idempotency: dict[tuple[str, str], StoredAnswer] = {}
+        for entry in document["idempotency"]:
+            scope, key = entry["scope"], entry["key"]
+            if not isinstance(scope, str) or not isinstance(key, str):
+                raise ValueError("idempotency entries need a scope and a key")
+            idempotency[(scope, key)] = STORED_ANSWER.validate_python(entry["answer"])
+        outcomes: defaultdict[str, deque[str]] = defaultdict(deque)
+        queued_outcomes = document["outcomes"]
+        if not isinstance(queued_outcomes, dict):
+            raise ValueError("outcomes must be an object")
+        for target, queued in queued_outcomes.items():
+            queue = text_list(queued, "outcomes")
+            if not CHARGE_OUTCOMES.issuperset(queue):
+                raise ValueError(f"unknown outcomes: {queue}")
+            outcomes[target].extend(queue)
+        self.permissions, self.charges, self.refunds = permissions, charges, refunds
+        self.idempotency, self.outcomes = idempotency, outcomes
 
     # --- Idempotency ---------------------------------------------------------------------------
 
