@@ -179,8 +179,13 @@ async def downloaded_lesson_ids(
 # --- Video assets ---------------------------------------------------------------------------------
 
 
-async def get_video_asset(session: AsyncSession, asset_id: str) -> VideoAsset | None:
-    return await session.scalar(select(VideoAsset).where(VideoAsset.asset_id == asset_id))
+async def get_video_asset(
+    session: AsyncSession, asset_id: str, *, for_update: bool = False
+) -> VideoAsset | None:
+    statement = select(VideoAsset).where(VideoAsset.asset_id == asset_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return await session.scalar(statement)
 
 
 async def upsert_video_asset(

@@ -5,7 +5,9 @@ there once the row is visible). When that transaction does not commit after all 
 raised, the commit itself failed, the request was refused — the file would stay in storage with
 no row naming it. `put_with_transaction(session, storage, key, source, content_type=...)` puts
 the file and ties its key to the session's transaction (`delete_unless_committed` only ties, for
-a put of one's own): if the transaction ends without committing, the key is deleted.
+a put of one's own): if the transaction ends without committing, the key is deleted. The mirror,
+`delete_when_committed`, removes a file the transaction replaced (a row now names a new key) only
+once that transaction has committed, so a failed replacement keeps the old file in service.
 
 How: listeners on the session's sync `Session` (added with its first key) on SQLAlchemy's
 transaction events. A key belongs to the innermost transaction open when it was registered:
@@ -49,6 +51,9 @@ class _Stored:
     key: str
     transaction: SessionTransaction | None
     """The innermost transaction when it was registered; None: the next outermost one."""
+    on_commit: bool = False
+    """False: delete unless the transaction commits (a new file); True: delete only when it
+    commits (a file the transaction replaced)."""
 
 
 @dataclass
@@ -73,6 +78,16 @@ async def put_with_transaction(
 
 def delete_unless_committed(session: AsyncSession, storage: Storage, key: str) -> None:
     """Delete `key` from `storage` when the session's current transaction ends uncommitted."""
+    _track(session, _Stored(storage, key, None))
+
+
+def delete_when_committed(session: AsyncSession, storage: Storage, key: str) -> None:
+    """Delete `key` from `storage` once the session's current transaction has committed (the
+    file it replaced); if the transaction does not commit, the file stays."""
+    _track(session, _Stored(storage, key, None, on_commit=True))
+
+
+def _track(session: AsyncSession, stored: _Stored) -> None:
     sync = session.sync_session
     tracker = sync.info.get(_INFO_KEY)
     if not isinstance(tracker, _Tracker):
@@ -80,8 +95,8 @@ def delete_unless_committed(session: AsyncSession, storage: Storage, key: str) -
         sync.info[_INFO_KEY] = tracker
         event.listen(sync, "after_commit", _after_commit)
         event.listen(sync, "after_transaction_end", _after_transaction_end)
-    transaction = sync.get_nested_transaction() or sync.get_transaction()
-    tracker.stored.append(_Stored(storage, key, transaction))
+    stored.transaction = sync.get_nested_transaction() or sync.get_transaction()
+    tracker.stored.append(stored)
 
 
 def _after_commit(session: Session) -> None:
@@ -103,11 +118,11 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
         owner = stored.transaction
         if owner is not transaction and not (owner is None and outermost):
             remaining.append(stored)  # another transaction's (flushes end subtransactions too)
-        elif not committed:
-            doomed.append(stored)
-        elif not outermost:
+        elif committed and not outermost:
             stored.transaction = transaction.parent  # a released savepoint: the outer one decides
             remaining.append(stored)
+        elif committed == stored.on_commit:
+            doomed.append(stored)
     tracker.stored = remaining
     if doomed:
         _run(doomed)

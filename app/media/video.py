@@ -2,7 +2,7 @@
 
 `VideoHost.playback_url(asset_id, member_id, now) -> (url, expires_at)` is all the platform asks
 of a host. The default, `SignedLocalVideoHost`, signs a link to our own
-`GET /api/v1/media/stream/{token}`, which streams `videos/<asset id>` from the storage adapter
+`GET /api/v1/media/stream/{token}`, which streams the asset's stored file from the storage adapter
 inline with HTTP Range support; staff put the files there with
 `PUT /api/v1/admin/video-assets/{asset_id}` (development and small installations).
 

@@ -228,7 +228,17 @@ async def test_r_con_2_staff_upload_video_assets_checked_by_content(
     assert replaced.status_code == 200
     assert replaced.json()["content_type"] == "video/webm"
     assert replaced.json()["size_bytes"] == len(webm_bytes())
-    assert (storage.root / "videos" / "intro_01").read_bytes() == webm_bytes()
+    # The row names a fresh file; the replaced one is gone once the change committed.
+    asset = await session.scalar(
+        select(VideoAsset)
+        .where(VideoAsset.asset_id == "intro_01")
+        .execution_options(populate_existing=True)
+    )
+    assert asset is not None and asset.storage_key.startswith("videos/intro_01.")
+    assert [path.name for path in (storage.root / "videos").iterdir()] == [
+        asset.storage_key.removeprefix("videos/")
+    ]
+    assert (storage.root / asset.storage_key).read_bytes() == webm_bytes()
 
     wrong = await _put_asset(client, staff, "intro_02", pdf_bytes())
     assert wrong.status_code == 415 and wrong.json()["type"] == "unsupported-file-type"

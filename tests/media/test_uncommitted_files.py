@@ -21,7 +21,11 @@ from app.config import Settings
 from app.enrollments.service import open_grant
 from app.kit.calendar import JST
 from app.media.storage.local import LocalDiskStorage
-from app.media.uncommitted import delete_unless_committed, put_with_transaction
+from app.media.uncommitted import (
+    delete_unless_committed,
+    delete_when_committed,
+    put_with_transaction,
+)
 from app.models import Enrollment, Role
 from app.models.question import Question
 from tests.enrollments.factories import make_correspondence_course, make_enrollment
@@ -101,6 +105,31 @@ async def test_r_qst_1_r_enr_17_a_savepoint_decides_for_its_own_files(
         assert stored(storage) == {"outer", "inner-released"}
         await session.rollback()
     assert stored(storage) == set()
+
+
+async def test_r_con_2_a_replaced_file_is_deleted_only_when_the_replacement_commits(
+    sessionmaker: async_sessionmaker[AsyncSession], storage: LocalDiskStorage
+) -> None:
+    """`delete_when_committed`: a failed replacement keeps the old file (and drops the new one);
+    a committed one deletes the old file; a rolled-back savepoint keeps it too."""
+    await storage.put("videos/a.old", b"old", content_type="video/mp4")
+    async with sessionmaker() as session:
+        await session.execute(text("SELECT 1"))
+        await put(session, storage, "videos/a.failed")
+        delete_when_committed(session, storage, "videos/a.old")
+        await session.rollback()
+        assert stored(storage) == {"videos/a.old"}
+
+        await session.execute(text("SELECT 1"))
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                delete_when_committed(session, storage, "videos/a.old")
+                raise RuntimeError("the replacement inside the savepoint failed")
+        await put(session, storage, "videos/a.new")
+        delete_when_committed(session, storage, "videos/a.old")
+        assert stored(storage) == {"videos/a.old", "videos/a.new"}
+        await session.commit()
+    assert stored(storage) == {"videos/a.new"}
 
 
 class UndeletableStorage(LocalDiskStorage):

@@ -13,7 +13,7 @@ R-CON-2 / R-CON-3 / R-CON-4 never see a storage detail beyond this protocol:
 machine or a volume shared by every instance. `MANABI_MEDIA_STORAGE=s3` uses any S3-compatible
 bucket (AWS, MinIO, R2...) with hand-written SigV4 presigned URLs (`sigv4.py`).
 
-Keys are ours (`materials/<uuid>`, `tools/<uuid>`, `videos/<asset id>`) and validated against a
+Keys are ours (`materials/<uuid>`, `tools/<uuid>`, `videos/<asset id>.<random>`) and validated against a
 strict pattern, so no key can climb out of the storage root.
 """
 
