@@ -179,7 +179,10 @@ class EnrollmentOut(ResponseSchema):
     enrollment_end_on: date
     original_end_on: date
     excellent_deadline_on: date | None
-    materials_ship_by: date = Field(description="Expected shipping day (R-ENR-2).")
+    materials_ship_by: date | None = Field(
+        description="Expected shipping day (R-ENR-2); null for a re-enrollment, which ships "
+        "nothing (the learner keeps the materials, R-ENR-16)."
+    )
     materials_may_arrive_after_start: bool
     shipped_on: date | None
     delivered_on: date | None
@@ -240,8 +243,11 @@ class EnrollmentOut(ResponseSchema):
             enrollment_end_on=row.enrollment_end_on,
             original_end_on=row.original_end_on,
             excellent_deadline_on=row.excellent_deadline_on,
-            materials_ship_by=rules.materials_ship_by(row.accepted_on),
-            materials_may_arrive_after_start=rules.materials_may_arrive_after_start(
+            materials_ship_by=None
+            if row.re_enrollment_of_id is not None
+            else rules.materials_ship_by(row.accepted_on),
+            materials_may_arrive_after_start=row.re_enrollment_of_id is None
+            and rules.materials_may_arrive_after_start(
                 row.accepted_on, same_month_start=same_month_start
             ),
             shipped_on=row.shipped_on,

@@ -90,6 +90,8 @@ async def test_r_enr_16_unpaid_re_enrollment_takes_no_reports_or_questions_and_h
     body = await _request(shop, previous, headers)
     assert body["status"] == "awaiting_payment"
     assert body["start_on"] == "2027-04-01"
+    assert body["materials_ship_by"] is None  # a re-enrollment ships nothing
+    assert body["materials_may_arrive_after_start"] is False
     await shop.at(jst(2027, 4, 2))  # the new period has started, the fee is still unpaid
 
     unit_id = (
