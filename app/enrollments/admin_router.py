@@ -26,7 +26,14 @@ from app.enrollments.errors import (
     NotCorrespondenceCourse,
     ReturnDateInvalid,
 )
-from app.enrollments.repository import Reader, leave_filter, readable_by, shipping_filter
+from app.enrollments.repository import (
+    LeaveState,
+    Reader,
+    ShippingState,
+    leave_filter,
+    readable_by,
+    shipping_filter,
+)
 from app.enrollments.router import (
     APPLY_ERRORS,
     COMPLETE_ERRORS,
@@ -44,10 +51,8 @@ from app.enrollments.schemas import (
     CorrespondenceSettingsIn,
     CorrespondenceSettingsOut,
     EnrollmentOut,
-    LeaveState,
     ReEnrollmentPaymentIn,
     ReturnIn,
-    ShippingState,
     ShippingUpdate,
     StaffEnrollmentCreate,
 )

@@ -261,14 +261,9 @@ async def complete_payment(
 def _close_unpaid(
     enrollment: Enrollment, order: PaymentOrder, *, reason: str, now: datetime
 ) -> None:
-    """The fee was declined or never paid: the order fails (or is canceled) and the enrollment
-    gives back the learner's place; asking again reuses the row."""
-    if order.status is OrderStatus.pending:
-        if reason == "expired":
-            order.status = OrderStatus.canceled
-            order.failed_reason = reason
-        else:
-            mark_failed(order, reason=reason)
+    """The fee was declined (the order fails) or never paid (the caller canceled the order):
+    the enrollment gives back the learner's place; asking again reuses the row."""
+    mark_failed(order, reason=reason)  # only a pending order moves
     if enrollment.status is EnrollmentStatus.awaiting_payment:
         enrollment.status = EnrollmentStatus.cancelled
         enrollment.cancelled_at = now
@@ -358,6 +353,7 @@ async def close_unpaid(
         if charge is not None:
             await settle(session, enrollment, order, charge, now=now)
         if order.status is OrderStatus.pending:
+            order.status, order.failed_reason = OrderStatus.canceled, "expired"
             _close_unpaid(enrollment, order, reason="expired", now=now)
         handled += 1
     await session.flush()

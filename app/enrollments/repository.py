@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.enrollments.schemas import LeaveState, ShippingState
 from app.models.enrollment import (
     CorrespondenceSettings,
     Enrollment,
@@ -209,6 +209,20 @@ def unpaid_re_enrollments(before: datetime, limit: int) -> Select[Enrollment, Pa
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+
+
+class ShippingState(StrEnum):
+    """Staff worklists of the materials desk (R-ENR-2)."""
+
+    awaiting_shipment = "awaiting_shipment"  # live, not shipped (re-enrollments ship nothing)
+    awaiting_delivery = "awaiting_delivery"  # shipped, delivery not recorded yet
+
+
+class LeaveState(StrEnum):
+    """Staff worklist of leave requests (R-ENR-17)."""
+
+    pending = "pending"  # a training manager asked; staff have not granted or declined it
+    granted = "granted"
 
 
 def shipping_filter(state: ShippingState) -> ColumnElement[bool]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field
@@ -21,20 +20,6 @@ from app.models.enrollment import (
     Recipient,
 )
 from app.models.payment import OrderStatus, PaymentOrder
-
-
-class ShippingState(StrEnum):
-    """Staff worklists of the materials desk (R-ENR-2)."""
-
-    awaiting_shipment = "awaiting_shipment"  # live, not shipped (re-enrollments ship nothing)
-    awaiting_delivery = "awaiting_delivery"  # shipped, delivery not recorded yet
-
-
-class LeaveState(StrEnum):
-    """Staff worklist of leave requests (R-ENR-17)."""
-
-    pending = "pending"  # a training manager asked; staff have not granted or declined it
-    granted = "granted"
 
 
 class CorrespondenceSettingsIn(Schema):

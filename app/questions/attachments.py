@@ -42,6 +42,7 @@ from app.questions.errors import (
     AttachmentTooLarge,
     AttachmentTypeNotAllowed,
     TooManyAttachments,
+    UploadBodyTooLarge,
 )
 
 _HASH_CHUNK = 1024 * 1024
@@ -49,18 +50,6 @@ _KEY_LABEL = b"manabi/question-attachment-link/v1"
 _MAC_BYTES = 16
 MAX_TOKEN_LENGTH = 400
 MAX_FILENAME_CHARS = 255
-
-
-class UploadBodyTooLarge(AttachmentTooLarge):
-    """R-QST-1: the request as a whole is over `rules.MAX_UPLOAD_BODY_BYTES` (room for three
-    full attachments and the text), so some file is too large or there are too many: refused
-    while the body streams in, before any file is read. Same `type` as a single file over the
-    limit; the detail names no file, none has been read."""
-
-    detail = {
-        "ja": "添付ファイルは{limit}つまで、1つ{max_megabytes} MBまでです。",
-        "en": "At most {limit} attachments of {max_megabytes} MB each.",
-    }
 
 
 def _upload_body_too_large() -> UploadBodyTooLarge:

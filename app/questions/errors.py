@@ -154,6 +154,18 @@ class AttachmentTooLarge(ProblemError):
     }
 
 
+class UploadBodyTooLarge(AttachmentTooLarge):
+    """R-QST-1: the request as a whole is over `app.questions.rules.MAX_UPLOAD_BODY_BYTES` (room for three
+    full attachments and the text), so some file is too large or there are too many: refused
+    while the body streams in, before any file is read. Same `type` as a single file over the
+    limit; the detail names no file, none has been read."""
+
+    detail = {
+        "ja": "添付ファイルは{limit}つまで、1つ{max_megabytes} MBまでです。",
+        "en": "At most {limit} attachments of {max_megabytes} MB each.",
+    }
+
+
 class AttachmentTypeNotAllowed(ProblemError):
     """R-QST-1: decided by the file's content, never by its name or declared type."""
 
